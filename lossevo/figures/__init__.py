@@ -1,0 +1,7 @@
+"""Figures: binary phenotypes, 3-D loss surfaces, genome drawings (matplotlib)."""
+
+from lossevo.figures.graph import draw_genome
+from lossevo.figures.phenotype import plot_phenotypes
+from lossevo.figures.surface import loss_surface, plot_surface
+
+__all__ = ["draw_genome", "loss_surface", "plot_phenotypes", "plot_surface"]

@@ -1,0 +1,101 @@
+"""A genome as a Keras loss: the pure function `evolved_loss` and the class `EvolvedLoss`.
+
+Formula: `L = ±Σ_c f(y_c, ŷ_c)`, the root's output summed over classes, negated when the
+genome's `flip` is set, after label smoothing `y = y (1 - s) + s / C`. Only active nodes are
+computed. Inputs are cast to float32, so the loss computes in float32 under mixed precision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from lossevo.genome.evaluate import root_values, smooth_labels
+from lossevo.genome.genome import Genome, GenomeError
+
+
+def evolved_loss(
+    genome: Genome, y_true: tf.Tensor, y_pred: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """Per-example loss of a genome (shape `y_pred.shape[:-1]`).
+
+    Args:
+      genome: the loss genome.
+      y_true: one-hot or soft targets, `[..., num_classes]`.
+      y_pred: predicted probabilities (softmax output), `[..., num_classes]`.
+      label_smoothing: Keras-style label smoothing applied to `y_true` first.
+
+    Example:
+      >>> from lossevo.losses import catalog
+      >>> evolved_loss(catalog.CROSS_ENTROPY, [[0., 1.]], [[0.5, 0.5]]).numpy()
+      array([0.6931470], dtype=float32)
+    """
+    y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
+    y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
+    y = smooth_labels(y_true, label_smoothing, "tf")
+    values = root_values(genome, y, y_pred, "tf")
+    values = tf.broadcast_to(values, tf.shape(y_pred))
+    out = tf.reduce_sum(values, axis=-1)
+    return -out if genome.flip else out
+
+
+def _as_genome(genome: Genome | dict | str) -> Genome:
+    if isinstance(genome, Genome):
+        return genome
+    if isinstance(genome, str):
+        return Genome.from_json(genome)
+    if isinstance(genome, dict):
+        return Genome.from_dict(genome)
+    raise GenomeError("<genome>", f"expected a Genome, dict or JSON string, got {type(genome).__name__}")
+
+
+@keras.saving.register_keras_serializable(package="lossevo")
+class EvolvedLoss(keras.losses.Loss):
+    """Keras loss computed by a genome's hidden-state graph.
+
+    Formula: `loss = mean_batch(±Σ_c f(y_c, ŷ_c))` (see `evolved_loss`).
+
+    Args:
+      genome: a `Genome`, or its JSON dict or string.
+      label_smoothing: smoothing applied to the targets, in [0, 1].
+      reduction: Keras reduction (default "sum_over_batch_size").
+      name: loss name.
+      dtype: Keras dtype policy; the genome computes in float32 whatever it is.
+
+    Example:
+      >>> import lossevo
+      >>> model.compile(optimizer="adam", loss=lossevo.EvolvedLoss(genome))
+
+    References:
+      Morgan & Hougen, Neural Loss Function Evolution for Large-Scale Image Classifier
+      Convolutional Neural Networks, https://arxiv.org/abs/2403.08793
+    """
+
+    def __init__(
+        self,
+        genome: Genome | dict | str,
+        label_smoothing: float = 0.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "evolved_loss",
+        dtype: Any = None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype or "float32")
+        self.genome = _as_genome(genome)
+        if not 0.0 <= float(label_smoothing) <= 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, y_pred):
+        return evolved_loss(self.genome, y_true, y_pred, self.label_smoothing)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("dtype", None)
+        config.update(genome=self.genome.to_dict(), label_smoothing=self.label_smoothing)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> EvolvedLoss:
+        return cls(**config)

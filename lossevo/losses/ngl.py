@@ -1,0 +1,46 @@
+"""The Next Generation Loss (NGL) of the GP paper (SPEC §10), not encodable as a graph genome.
+
+Formula: `loss = mean_c(exp(2.4092 - ŷ - ŷ·y) - cos(cos(sin(ŷ))))`, mean over the batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+NGL_CONSTANT = 2.4092
+
+
+def next_generation_loss(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+    """Per-example NGL: the mean over classes of `exp(2.4092 - ŷ - ŷy) - cos(cos(sin(ŷ)))`.
+
+    Example:
+      >>> float(next_generation_loss([[0., 1.]], [[0.5, 0.5]])[0])  # doctest: +ELLIPSIS
+      5.0...
+    """
+    y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
+    y = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
+    terms = tf.exp(NGL_CONSTANT - y_pred - y_pred * y) - tf.cos(tf.cos(tf.sin(y_pred)))
+    return tf.reduce_mean(terms, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="lossevo")
+class NextGenerationLoss(keras.losses.Loss):
+    """NGL as a Keras loss.
+
+    References:
+      Next Generation Loss Function for Image Classification (the GP paper, SPEC §12).
+    """
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "ngl", dtype: Any = None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype or "float32")
+
+    def call(self, y_true, y_pred):
+        return next_generation_loss(y_true, y_pred)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("dtype", None)
+        return config

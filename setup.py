@@ -1,0 +1,35 @@
+"""lossevo: neural loss function search for image classification."""
+
+from setuptools import find_packages, setup
+
+TEST = ["pytest>=8", "hypothesis>=6.100"]
+
+setup(
+    name="lossevo",
+    version="0.1.0",
+    description="Neural loss function search (Morgan & Hougen) for TensorFlow/Keras 3",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["lossevo", "lossevo.*"]),
+    install_requires=[
+        # Plain `tensorflow`: on Linux the same wheel runs on CPU and, with CUDA present
+        # (Colab, or the `gpu` extra below), on GPU. Keras 3 is its default from 2.16.
+        "tensorflow>=2.16,<3",
+        "keras>=3.0",
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "sympy>=1.12",
+        "matplotlib>=3.8",
+        "absl-py>=2.0",
+    ],
+    extras_require={
+        "gpu": ["tensorflow[and-cuda]>=2.16,<3"],
+        "test": TEST,
+        "dev": [*TEST, "ruff>=0.6"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
