@@ -140,9 +140,7 @@ class Genome:
     def __post_init__(self):
         if not isinstance(self.nodes, tuple) or len(self.nodes) != 5:
             raise GenomeError("nodes", "expected 5 nodes (h0, h1, h2, h3, root)")
-        nodes = tuple(
-            _check_node(n, f"nodes.{SLOT_NAMES[NUM_INPUTS + i]}") for i, n in enumerate(self.nodes)
-        )
+        nodes = tuple(_check_node(n, f"nodes.{SLOT_NAMES[NUM_INPUTS + i]}") for i, n in enumerate(self.nodes))
         if not isinstance(self.flip, bool):
             raise GenomeError("flip", f"flip must be a bool, got {type(self.flip).__name__}")
         object.__setattr__(self, "nodes", nodes)
@@ -151,9 +149,7 @@ class Genome:
         active = self.active
         for slot in (Y, Y_HAT):
             if slot not in active:
-                raise GenomeError(
-                    "nodes", f"input {SLOT_NAMES[slot]!r} is not reachable from the root"
-                )
+                raise GenomeError("nodes", f"input {SLOT_NAMES[slot]!r} is not reachable from the root")
 
     @classmethod
     def _trusted(cls, nodes: tuple[Node, ...], flip: bool, order: tuple[int, ...]) -> Genome:

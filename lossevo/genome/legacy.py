@@ -31,6 +31,8 @@ _SAFE_GLOBALS = {
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
     ("_codecs", "encode"),
@@ -148,7 +150,7 @@ def loads_pickle(data: bytes) -> list[Genome]:
         obj = _Unpickler(io.BytesIO(data)).load()
     except LegacyPickleError:
         raise
-    except Exception as e:  # noqa: BLE001 - any unpickling failure is reported the same way
+    except Exception as e:
         raise LegacyPickleError(f"could not unpickle: {type(e).__name__}: {e}") from None
     return [from_legacy_loss(loss) for loss in _losses_in(obj)]
 

@@ -93,9 +93,7 @@ class PopulationIndex:
         # confirmed with the exact norm, so the decision equals SPEC's L2 <= 0.01 test.
         d2 = self._sq + p @ p - 2.0 * (self.phenotypes @ p)
         near = np.flatnonzero(d2 <= (2 * pheno.SIMILARITY_THRESHOLD) ** 2)
-        return bool(near.size) and pheno.is_similar(
-            text, phenotype, frozenset(), self.phenotypes[near]
-        )
+        return bool(near.size) and pheno.is_similar(text, phenotype, frozenset(), self.phenotypes[near])
 
 
 @dataclasses.dataclass

@@ -58,6 +58,22 @@ def _np_ln(x):
     return np.log(np.abs(x) + _EPS32)
 
 
+def _scaled_back(scaled_fn):
+    """`I(x) = Ie(x)·e^|x|` from the exponentially scaled Bessel function, as two half
+    factors so the product overflows only where `I(x)` itself does. XLA has kernels for the
+    scaled functions but not for `BesselI0`/`BesselI1`."""
+
+    def fn(x):
+        half = tf.math.exp(0.5 * tf.math.abs(x))
+        return scaled_fn(x) * half * half
+
+    return fn
+
+
+_tf_i0 = _scaled_back(tf.math.bessel_i0e)
+_tf_i1 = _scaled_back(tf.math.bessel_i1e)
+
+
 def _np_sigmoid_deriv(x):
     s = sps.expit(x)
     return s * (1 - s)
@@ -128,11 +144,11 @@ UNARY_OPS: tuple[Op, ...] = (
     _unary(15, "reciprocal", lambda x: 1.0 / (x + EPSILON),
            lambda x: np.float32(1) / (x + _EPS32),
            "1/({0}+ε)", r"\frac{{1}}{{{0}+\epsilon}}", lambda a, e: 1 / (a + e)),
-    _unary(16, "bessel_i0", tf.math.bessel_i0, sps.i0,
+    _unary(16, "bessel_i0", _tf_i0, sps.i0,
            "bessel_i0({0})", r"I_0\left({0}\right)", lambda a, e: sp.besseli(0, a)),
     _unary(17, "bessel_i0e", tf.math.bessel_i0e, sps.i0e,
            "bessel_i0e({0})", r"I_{{0e}}\left({0}\right)", lambda a, e: _sp_i0e(a)),
-    _unary(18, "bessel_i1", tf.math.bessel_i1, sps.i1,
+    _unary(18, "bessel_i1", _tf_i1, sps.i1,
            "bessel_i1({0})", r"I_1\left({0}\right)", lambda a, e: sp.besseli(1, a)),
     _unary(19, "bessel_i1e", tf.math.bessel_i1e, sps.i1e,
            "bessel_i1e({0})", r"I_{{1e}}\left({0}\right)", lambda a, e: _sp_i1e(a)),

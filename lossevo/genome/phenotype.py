@@ -83,7 +83,7 @@ class CheckResult:
 
     ok: bool
     flip: bool = False
-    phenotype: np.ndarray | None = dataclasses.field(default=None, repr=False)
+    phenotype: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
     reason: str = ""
 
     def __bool__(self) -> bool:

@@ -137,8 +137,7 @@ class Baikal(_CatalogLoss):
 
 
 _CLASSES = {
-    c.entry_name: c
-    for c in (NeuroLoss1, NeuroLoss2, NeuroLoss3, InverseBesselLogarithm, BesselLoss, Baikal)
+    c.entry_name: c for c in (NeuroLoss1, NeuroLoss2, NeuroLoss3, InverseBesselLogarithm, BesselLoss, Baikal)
 }
 
 __all__ = [

@@ -63,9 +63,7 @@ HONORABLE = (
     ),
 )
 
-BESSEL = make(
-    {"h0": ("bessel_i0e", "y_hat"), "h1": ("min", "h0", "y"), "root": ("add", "h1", "h0")}
-)
+BESSEL = make({"h0": ("bessel_i0e", "y_hat"), "h1": ("min", "h0", "y"), "root": ("add", "h1", "h0")})
 
 
 def _of_q(*chain: str, flip: bool) -> Genome:
@@ -99,9 +97,7 @@ C2 = _of_q("log10", "sigmoid", flip=True)
 M0 = _times_y_of_log("log10", "atan", "bessel_i1", flip=True)
 M1 = make({"h0": ("sub", "y_hat", "y"), "root": ("softplus", "h0")})
 M2 = make({"h0": ("sub", "y", "y_hat"), "h1": ("bessel_i0", "h0"), "root": ("asinh", "h1")})
-R0 = make(
-    {"h0": _Q, "h1": ("bessel_i0e", "h0"), "h2": ("tanh_deriv", "h1"), "root": ("add", "h2", "h1")}
-)
+R0 = make({"h0": _Q, "h1": ("bessel_i0e", "h0"), "h2": ("tanh_deriv", "h1"), "root": ("add", "h2", "h1")})
 # R1 and R2 print without a minus sign, but unflipped both are minimised at ŷ → 0 for the
 # true class; the integrity check flips them, so the table lost the sign (BUILD_NOTES.md).
 R1 = make(
@@ -115,9 +111,7 @@ R2 = make(
 A0 = _times_y_of_log("log10", "softsign_deriv", "ln", flip=True)
 A1 = _times_y_of_log("log10", "bessel_i0e", "ln", flip=True)
 A2 = make({"h0": ("ln", "y_hat"), "h1": ("bessel_i0e", "h0"), "root": ("div", "y", "h1")})
-BAIKAL = make(
-    {"h0": ("ln", "y_hat"), "h1": ("div", "y", "y_hat"), "root": ("sub", "h0", "h1")}, flip=True
-)
+BAIKAL = make({"h0": ("ln", "y_hat"), "h1": ("div", "y", "y_hat"), "root": ("sub", "h0", "h1")}, flip=True)
 
 _P002 = "Morgan & Hougen, Neural Loss Function Evolution for Large-Scale Image Classifier CNNs"
 _P000 = "Morgan & Hougen, Evolving Loss Functions for Specific Image Augmentation Techniques"
@@ -136,11 +130,22 @@ ENTRIES: tuple[CatalogEntry, ...] = (
     *(
         CatalogEntry(name.lower(), g, 0.0, f"{_P000}, Table 4")
         for name, g in (
-            ("B0", B0), ("B1", B1), ("B2", B2), ("C0", C0), ("C1", C1), ("C2", C2),
-            ("M0", M0), ("M1", M1), ("M2", M2), ("R0", R0), ("R1", R1), ("R2", R2),
-            ("A0", A0), ("A1", A1),
+            ("B0", B0),
+            ("B1", B1),
+            ("B2", B2),
+            ("C0", C0),
+            ("C1", C1),
+            ("C2", C2),
+            ("M0", M0),
+            ("M1", M1),
+            ("M2", M2),
+            ("R0", R0),
+            ("R1", R1),
+            ("R2", R2),
+            ("A0", A0),
+            ("A1", A1),
         )
-    ),  # fmt: skip
+    ),
     CatalogEntry(
         "a2", A2, 0.0, f"{_P000}, Table 4 (inverse Bessel logarithm)", ("inverse_bessel_logarithm",)
     ),

@@ -1,0 +1,187 @@
+"""EvolvedLoss as a Keras loss: CE equivalence, sample weights, XLA, distribution, mixed
+precision, serialisation."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lossevo
+from lossevo import losses
+from lossevo.genome import GenomeError, make
+from lossevo.losses import catalog
+
+
+def _probs(rng, batch, classes, floor):
+    """Softmax-like rows with every probability >= floor."""
+    d = rng.dirichlet(np.ones(classes), size=batch)
+    return (floor + (1 - floor * classes) * d).astype(np.float32)
+
+
+def test_ce_genome_equals_keras_cce_to_1e6():
+    rng = np.random.default_rng(0)
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 256)]
+    # Keras clips ŷ to [ε, 1-ε] where the genome adds ε: they differ by ≈ ε/ŷ ≤ 6.7e-7 here.
+    p = _probs(rng, 256, 4, 0.15)
+    ours = lossevo.evolved_loss(catalog.CROSS_ENTROPY, y, p).numpy()
+    keras_ce = keras.losses.categorical_crossentropy(y, p).numpy()
+    np.testing.assert_allclose(ours, keras_ce, atol=1e-6, rtol=0)
+    cce = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    ls = lossevo.EvolvedLoss(catalog.CROSS_ENTROPY, label_smoothing=0.1)
+    assert abs(float(ls(y, p)) - float(cce(y, p))) < 1e-6
+
+
+def test_ce_genome_equals_its_equation_on_any_softmax():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(128, 10)) * 3
+    p = (np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 128)]
+    expected = -(y * np.log(p.astype(np.float64) + 1e-7)).sum(-1)
+    np.testing.assert_allclose(
+        lossevo.evolved_loss(catalog.CROSS_ENTROPY, y, p).numpy(), expected, rtol=1e-6, atol=1e-6
+    )
+
+
+def test_sample_weight_and_reduction():
+    rng = np.random.default_rng(2)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 8)]
+    p = _probs(rng, 8, 3, 0.05)
+    w = rng.uniform(0, 2, 8).astype(np.float32)
+    loss = lossevo.EvolvedLoss(catalog.A2)
+    per_example = loss.call(y, p).numpy()
+    assert float(loss(y, p, sample_weight=w)) == pytest.approx(float((per_example * w).sum() / 8), rel=1e-6)
+    total = lossevo.EvolvedLoss(catalog.A2, reduction="sum")
+    assert float(total(y, p)) == pytest.approx(float(per_example.sum()), rel=1e-6)
+    assert lossevo.EvolvedLoss(catalog.A2, reduction=None)(y, p).shape == (8,)
+
+
+def test_accepts_json_and_rejects_bad_genomes():
+    as_json = lossevo.EvolvedLoss(catalog.NEUROLOSS1.to_json())
+    as_dict = lossevo.EvolvedLoss(catalog.NEUROLOSS1.to_dict())
+    assert as_json.genome == as_dict.genome == catalog.NEUROLOSS1
+    bad = catalog.NEUROLOSS1.to_dict()
+    bad["nodes"]["h1"]["op"] = "frobnicate"
+    with pytest.raises(GenomeError, match=r"nodes\.h1\.op"):
+        lossevo.EvolvedLoss(bad)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        lossevo.EvolvedLoss(catalog.A2, label_smoothing=1.5)
+
+
+def test_only_active_nodes_are_computed():
+    g = make({"h0": ("ln", "y_hat"), "h3": ("sinh", "y"), "root": ("mul", "y", "h0")}, flip=True)
+    fn = tf.function(lambda y, p: lossevo.evolved_loss(g, y, p))
+    graph = fn.get_concrete_function(tf.TensorSpec([None, 3]), tf.TensorSpec([None, 3])).graph
+    op_types = {op.type for op in graph.get_operations()}
+    assert "Log" in op_types and "Sinh" not in op_types
+
+
+@pytest.mark.parametrize("name", ["neuroloss1", "a2", "m2", "r1", "bessel"])
+def test_xla_matches_eager(name):
+    loss = losses.get(name)
+    rng = np.random.default_rng(3)
+    y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 32)]
+    p = _probs(rng, 32, 5, 0.01)
+    xla = tf.function(lambda a, b: loss(a, b), jit_compile=True)
+    assert float(xla(y, p)) == pytest.approx(float(loss(y, p)), rel=1e-5)
+
+
+def _model(seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
+
+
+def _data(seed=0, n=64):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype(np.float32)
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, n)]
+    return x, y
+
+
+def test_trains_under_jit_compile():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="adam", loss=losses.NeuroLoss1(), jit_compile=True)
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_mirrored_strategy_matches_single_device():
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "tests/conftest.py configures two logical CPUs"
+    x, y = _data(1)
+    single = _model(7)
+    single.compile(optimizer=keras.optimizers.SGD(0.1), loss=losses.get("a2"))
+    single.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    with strategy.scope():
+        mirrored = _model(7)
+        mirrored.compile(optimizer=keras.optimizers.SGD(0.1), loss=losses.get("a2"))
+    mirrored.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(single.get_weights(), mirrored.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert mirrored.evaluate(x, y, verbose=0) == pytest.approx(single.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_mixed_precision_computes_in_float32():
+    y = np.eye(3, dtype=np.float32)[[0, 1, 2, 1]]
+    p16 = tf.constant([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.3, 0.4, 0.3]], tf.float16)
+    loss = losses.NeuroLoss1()
+    out = loss(y, p16)
+    assert out.dtype == tf.float32
+    assert float(out) == pytest.approx(float(loss(y, tf.cast(p16, tf.float32))), rel=1e-6)
+    # ŷ/(y+ε) reaches 1e7 for y = 0, beyond float16's range: a float16 graph would overflow.
+    assert np.isfinite(float(out))
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    try:
+        x, yy = _data(2, 32)
+        model = _model(3)
+        model.compile(optimizer="adam", loss=losses.NeuroLoss1())
+        history = model.fit(x, yy, batch_size=16, epochs=1, verbose=0)
+        assert model.layers[-1].compute_dtype == "float16"
+        assert np.isfinite(history.history["loss"]).all()
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lossevo.EvolvedLoss(catalog.B2, label_smoothing=0.05, name="b2_custom"),
+        losses.NeuroLoss1(),
+        losses.InverseBesselLogarithm(label_smoothing=0.1),
+        losses.BesselLoss(),
+        losses.Baikal(),
+        losses.NeuroLoss2(),
+        losses.NeuroLoss3(),
+        losses.NextGenerationLoss(),
+    ],
+    ids=lambda loss: loss.name,
+)
+def test_config_round_trip(loss):
+    again = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(again) is type(loss) and again.get_config() == loss.get_config()
+    y, p = _data(4, 8)[1], _probs(np.random.default_rng(4), 8, 4, 0.02)
+    assert float(again(y, p)) == pytest.approx(float(loss(y, p)), rel=1e-6)
+
+
+@pytest.mark.parametrize("make_loss", [lambda: lossevo.EvolvedLoss(catalog.R0), losses.NeuroLoss1])
+def test_compiled_model_saves_and_loads(tmp_path, make_loss):
+    x, y = _data(5, 32)
+    model = _model(5)
+    model.compile(optimizer="adam", loss=make_loss(), metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.loss) is type(model.loss)
+    if isinstance(model.loss, lossevo.EvolvedLoss):
+        assert loaded.loss.genome == model.loss.genome
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
+    loaded.fit(x, y, epochs=1, verbose=0)  # and it trains on
