@@ -236,7 +236,7 @@ class Genome:
                 "schema_version", f"unsupported schema version {version!r}; expected {SCHEMA_VERSION}"
             )
         kind = data.get("kind", KIND)
-        if kind != KIND:
+        if not isinstance(kind, str) or kind != KIND:
             raise GenomeError("kind", f"expected {KIND!r}, got {kind!r}")
         unknown = set(data) - {"schema_version", "kind", "nodes", "flip"}
         if unknown:
@@ -271,7 +271,7 @@ class Genome:
     def from_json(cls, text: str | bytes) -> Genome:
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as e:
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
             raise GenomeError("<json>", f"not valid JSON: {e}") from None
         return cls.from_dict(data)
 

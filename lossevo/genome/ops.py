@@ -96,12 +96,17 @@ def _sp_sigmoid(x):
     return 1 / (1 + sp.exp(-x))
 
 
+# The table's TF functions are plain TF code: autograph has nothing to convert in them (and
+# cannot read one-line lambdas' source), so they are marked do_not_convert.
+_plain = tf.autograph.experimental.do_not_convert
+
+
 def _unary(index, name, tf_fn, np_fn, text, latex, sympy_fn):
-    return Op(name, index, 1, tf_fn, np_fn, text, latex, lambda a, eps: sympy_fn(a, eps))
+    return Op(name, index, 1, _plain(tf_fn), np_fn, text, latex, lambda a, eps: sympy_fn(a, eps))
 
 
 def _binary(index, name, tf_fn, np_fn, text, latex, sympy_fn):
-    return Op(name, index, 2, tf_fn, np_fn, text, latex, sympy_fn)
+    return Op(name, index, 2, _plain(tf_fn), np_fn, text, latex, sympy_fn)
 
 
 # fmt: off

@@ -34,6 +34,11 @@ def evolved_loss(
     """
     y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
     y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
+    if not y_true.shape.is_compatible_with(y_pred.shape):
+        raise ValueError(
+            f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same shape: the "
+            "loss needs one-hot (or soft) targets; one-hot encode integer labels first"
+        )
     y = smooth_labels(y_true, label_smoothing, "tf")
     values = root_values(genome, y, y_pred, "tf")
     values = tf.broadcast_to(values, tf.shape(y_pred))
@@ -62,7 +67,9 @@ class EvolvedLoss(keras.losses.Loss):
       label_smoothing: smoothing applied to the targets, in [0, 1].
       reduction: Keras reduction (default "sum_over_batch_size").
       name: loss name.
-      dtype: Keras dtype policy; the genome computes in float32 whatever it is.
+      dtype: must be None or a float32 policy: the genome always computes in float32
+        (inputs of a mixed-precision model are cast up), since intermediate values such as
+        ŷ/(y+ε) reach 1e7, beyond float16's range.
 
     Example:
       >>> import lossevo
@@ -81,7 +88,9 @@ class EvolvedLoss(keras.losses.Loss):
         name: str = "evolved_loss",
         dtype: Any = None,
     ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype or "float32")
+        if dtype is not None and keras.dtype_policies.get(dtype).compute_dtype != "float32":
+            raise ValueError(f"EvolvedLoss computes in float32; got dtype {dtype!r}")
+        super().__init__(name=name, reduction=reduction, dtype="float32")
         self.genome = _as_genome(genome)
         if not 0.0 <= float(label_smoothing) <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")

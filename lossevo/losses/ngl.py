@@ -35,7 +35,9 @@ class NextGenerationLoss(keras.losses.Loss):
     """
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "ngl", dtype: Any = None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype or "float32")
+        if dtype is not None and keras.dtype_policies.get(dtype).compute_dtype != "float32":
+            raise ValueError(f"NextGenerationLoss computes in float32; got dtype {dtype!r}")
+        super().__init__(name=name, reduction=reduction, dtype="float32")
 
     def call(self, y_true, y_pred):
         return next_generation_loss(y_true, y_pred)

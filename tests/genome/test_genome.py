@@ -68,6 +68,10 @@ def test_missing_node_and_bad_json():
         Genome.from_dict(data)
     with pytest.raises(GenomeError, match=r"<json>: not valid JSON"):
         Genome.from_json("{nodes:")
+    with pytest.raises(GenomeError, match=r"<json>"):
+        Genome.from_json("[" * 100000 + "]" * 100000)  # too deep for the parser
+    with pytest.raises(GenomeError, match="kind"):
+        Genome.from_dict({**CE_JSON, "kind": ["graph"]})
 
 
 def test_json_round_trip_and_readable_form():

@@ -102,7 +102,7 @@ def test_refuses_other_globals_without_running_them(tmp_path, authors):
 def test_not_a_loss_and_garbage():
     with pytest.raises(legacy.LegacyPickleError, match="expected Loss objects"):
         legacy.loads_pickle(pickle.dumps({"a": 1}))
-    with pytest.raises(legacy.LegacyPickleError, match="could not unpickle"):
+    with pytest.raises(legacy.LegacyPickleError, match="could not read the pickle"):
         legacy.loads_pickle(b"not a pickle")
 
 
@@ -119,3 +119,57 @@ def test_from_fields_and_its_errors():
         legacy.from_fields(adj, [0, 0, 0, 0, 0], [1, 0, 0, 0, 0], [0] * 5, True)
     with pytest.raises(GenomeError, match="9x9"):
         legacy.from_fields(np.zeros((8, 8)), [0] * 5, [0] * 5, [0] * 5, True)
+
+
+_FORGED = r"""
+import pickle, sys
+import numpy as np
+from numpy._core.numeric import _frombuffer
+from lossevo.genome import legacy
+
+# An object dtype with its reference-holding flags cleared: NumPy would read the 8 bytes
+# below as a PyObject pointer. Only allow-listed globals are used.
+dd = np.dtype("O", False, True)
+dd.__setstate__((3, "|", None, None, None, -1, -1, 32))
+
+class Forged:
+    def __reduce__(self):
+        return (_frombuffer, ((0x4141414141414141).to_bytes(8, "little"), dd, (1,), "C"))
+
+try:
+    legacy.loads_pickle(pickle.dumps(Forged(), protocol=2))
+except legacy.LegacyPickleError as e:
+    print("refused:", e)
+    sys.exit(0)
+print("not refused")
+sys.exit(1)
+"""
+
+
+def test_forged_object_pointer_is_refused_not_dereferenced():
+    import subprocess
+
+    # In a subprocess: a regression would segfault the interpreter, not just fail.
+    out = subprocess.run([sys.executable, "-c", _FORGED], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, (out.returncode, out.stdout, out.stderr[-2000:])
+    assert "refused:" in out.stdout and "object" in out.stdout
+
+
+def test_malformed_records_raise_the_library_error(authors):
+    bad = _ce_loss(authors)
+    bad.nodes = 5
+    with pytest.raises(legacy.LegacyPickleError):
+        legacy.loads_pickle(pickle.dumps(bad))
+    bad = _ce_loss(authors)
+    bad.root.un = "x"
+    with pytest.raises(GenomeError, match=r"unary_ops\[4\]"):
+        legacy.loads_pickle(pickle.dumps(bad))
+    cyclic = [_ce_loss(authors)]
+    cyclic.append(cyclic)
+    assert legacy.loads_pickle(pickle.dumps(cyclic)) == [catalog.CROSS_ENTROPY]
+    adj = np.zeros((9, 9))
+    adj[4, 1] = 7
+    with pytest.raises(GenomeError, match="entries must be 0, 1"):
+        legacy.from_fields(adj, [0] * 5, [0] * 5, [0] * 5, True)
+    with pytest.raises(GenomeError, match=r"arities\[0\]: expected an integer"):
+        legacy.from_fields(np.zeros((9, 9)), [1.5, 0, 0, 0, 0], [0] * 5, [0] * 5, True)

@@ -65,6 +65,10 @@ def test_accepts_json_and_rejects_bad_genomes():
         lossevo.EvolvedLoss(bad)
     with pytest.raises(ValueError, match="label_smoothing"):
         lossevo.EvolvedLoss(catalog.A2, label_smoothing=1.5)
+    with pytest.raises(ValueError, match="computes in float32"):
+        lossevo.EvolvedLoss(catalog.A2, dtype="mixed_float16")
+    with pytest.raises(ValueError, match="one-hot encode integer labels"):
+        lossevo.EvolvedLoss(catalog.A2)(np.array([[1], [0]]), np.array([[0.3, 0.7], [0.6, 0.4]]))
 
 
 def test_only_active_nodes_are_computed():
