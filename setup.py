@@ -17,6 +17,7 @@ setup(
         # (Colab, or the `gpu` extra below), on GPU. Keras 3 is its default from 2.16.
         "tensorflow>=2.16,<3",
         "keras>=3.0",
+        "tensorflow-datasets>=4.9",
         "numpy>=1.26",
         "scipy>=1.11",
         "sympy>=1.12",

@@ -57,3 +57,17 @@ def test_genome_drawing_colours_active_and_inactive_nodes():
     assert colour["root"][:3] == (1.0, 1.0, 1.0)
     assert "(flip)" in fig.axes[0].get_title()
     fig.savefig(__import__("io").BytesIO(), format="png")
+
+
+def test_augmentation_figure_shows_each_technique():
+    from lossevo.data import synthetic
+
+    images, _ = synthetic.generate(6, 0)
+    examples = figures.augment_examples(images, 10, seed=3)
+    assert list(examples) == ["original", "base", "cutout", "mixup", "randaug", "all", "cutmix"]
+    np.testing.assert_array_equal(examples["original"], images[0])
+    assert all(e.shape == (32, 32, 3) and e.dtype == np.uint8 for e in examples.values())
+    assert len({e.tobytes() for e in examples.values()}) >= 5  # the techniques differ
+    fig = figures.plot_augmentations(images, 10, seed=3)
+    assert [ax.get_title() for ax in fig.axes] == list(examples)
+    np.testing.assert_array_equal(fig.axes[4].images[0].get_array(), examples["randaug"])

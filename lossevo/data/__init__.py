@@ -1,0 +1,23 @@
+"""Data: dataset sources, augmentation, and the training pipelines built from them."""
+
+from lossevo.data import augment, progressive, synthetic
+from lossevo.data.pipelines import AugmentConfig, make_pipeline, normalize, technique_names
+from lossevo.data.progressive import PHASE_TABLES, Phase, ProgressiveSchedule, phase_pipeline
+from lossevo.data.sources import DatasetUnavailableError, ImageDataset, load
+
+__all__ = [
+    "PHASE_TABLES",
+    "AugmentConfig",
+    "DatasetUnavailableError",
+    "ImageDataset",
+    "Phase",
+    "ProgressiveSchedule",
+    "augment",
+    "load",
+    "make_pipeline",
+    "normalize",
+    "phase_pipeline",
+    "progressive",
+    "synthetic",
+    "technique_names",
+]

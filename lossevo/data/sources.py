@@ -1,0 +1,174 @@
+"""Datasets as `(image uint8 [H, W, 3], label int64)` splits, from a registry of sources.
+
+- `cifar10`, `cifar100`: tensorflow-datasets, the papers' split (train on the first 45,000
+  training images, validate on the last 5,000, test on the test set).
+- `cars196`, `oxford_flowers102`, `caltech101`: tensorflow-datasets; validation is the last
+  10% of the training split (Flowers102 uses its own validation split).
+- `synthetic`: generated, no download (see `lossevo.data.synthetic`).
+- `npz`: a `.npz` file with `x_train`, `y_train`, `x_test`, `y_test` (and optionally
+  `x_val`, `y_val`; otherwise the last 10% of train validates).
+- `image_folder`: `root/<split>/<class>/*.png|jpg` with splits `train`, `test` (and
+  optionally `validation`), resized to `image_size`.
+
+`data_dir` points tensorflow-datasets at an offline copy; a dataset that is neither there
+nor downloadable raises `DatasetUnavailableError` saying how to provide it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from lossevo.data import synthetic
+
+
+class DatasetUnavailableError(RuntimeError):
+    """The dataset cannot be loaded here; the message says how to provide it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageDataset:
+    """Three splits of `(uint8 image, int64 label)` pairs and what a model needs to know."""
+
+    name: str
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset
+    num_classes: int
+    image_size: tuple[int, int] | None  # None: sizes vary (resize in the pipeline)
+
+
+@dataclasses.dataclass(frozen=True)
+class _TfdsSource:
+    tfds_name: str
+    splits: tuple[str, str, str]
+    image_size: tuple[int, int] | None
+
+
+TFDS_SOURCES: dict[str, _TfdsSource] = {
+    "cifar10": _TfdsSource("cifar10", ("train[:45000]", "train[45000:]", "test"), (32, 32)),
+    "cifar100": _TfdsSource("cifar100", ("train[:45000]", "train[45000:]", "test"), (32, 32)),
+    "cars196": _TfdsSource("cars196", ("train[:90%]", "train[90%:]", "test"), None),
+    "oxford_flowers102": _TfdsSource("oxford_flowers102", ("train", "validation", "test"), None),
+    "caltech101": _TfdsSource("caltech101", ("train[:90%]", "train[90%:]", "test"), None),
+}
+
+
+def _offline_help(name: str, data_dir: str | None) -> str:
+    target = data_dir or "~/tensorflow_datasets"
+    return (
+        f"dataset {name!r} is not available offline in {target}. On a machine with internet, "
+        f"run: python -c \"import tensorflow_datasets as tfds; tfds.load('{name}', data_dir='DIR')\" "
+        f"and copy DIR/{name} into {target} (pass data_dir=... / --data_dir=...). Or provide "
+        "the images yourself with dataset='npz' (path=file.npz with x_train, y_train, x_test, "
+        "y_test) or dataset='image_folder' (path=root/<split>/<class>/*.png)."
+    )
+
+
+def load_tfds(name: str, data_dir: str | None = None, download: bool = True) -> ImageDataset:
+    """A tensorflow-datasets dataset with the papers' splits."""
+    import tensorflow_datasets as tfds
+
+    source = TFDS_SOURCES[name]
+    try:
+        builder = tfds.builder(source.tfds_name, data_dir=data_dir)
+        if download:
+            builder.download_and_prepare()
+        elif not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
+            raise DatasetUnavailableError(_offline_help(name, data_dir))
+        splits = [builder.as_dataset(split=s, as_supervised=True) for s in source.splits]
+        num_classes = builder.info.features["label"].num_classes
+    except DatasetUnavailableError:
+        raise
+    except Exception as e:
+        raise DatasetUnavailableError(f"{_offline_help(name, data_dir)} ({type(e).__name__}: {e})") from e
+    to_pair = lambda x, y: (tf.cast(x, tf.uint8), tf.cast(y, tf.int64))  # noqa: E731
+    train, val, test = (ds.map(to_pair) for ds in splits)
+    return ImageDataset(name, train, val, test, num_classes, source.image_size)
+
+
+def _from_arrays(name, x_train, y_train, x_val, y_val, x_test, y_test, num_classes=None) -> ImageDataset:
+    def ds(x, y):
+        y = np.asarray(y).reshape(-1).astype(np.int64)
+        return tf.data.Dataset.from_tensor_slices((np.asarray(x, np.uint8), y))
+
+    if num_classes is None:
+        num_classes = int(max(np.max(y_train), np.max(y_test), np.max(y_val)) + 1)
+    size = tuple(np.asarray(x_train).shape[1:3])
+    return ImageDataset(name, ds(x_train, y_train), ds(x_val, y_val), ds(x_test, y_test), num_classes, size)
+
+
+def load_synthetic(
+    num_train: int = 10000, num_validation: int = 2000, num_test: int = 2000, seed: int = 0, size: int = 32
+) -> ImageDataset:
+    """The offline synthetic dataset (see `lossevo.data.synthetic`)."""
+    x_tr, y_tr = synthetic.generate(num_train, seed, size)
+    x_va, y_va = synthetic.generate(num_validation, seed + 1, size)
+    x_te, y_te = synthetic.generate(num_test, seed + 2, size)
+    return _from_arrays("synthetic", x_tr, y_tr, x_va, y_va, x_te, y_te, synthetic.NUM_CLASSES)
+
+
+def load_npz(path: str, validation_fraction: float = 0.1) -> ImageDataset:
+    """Images from a `.npz` file (see module doc)."""
+    if not os.path.exists(path):
+        raise DatasetUnavailableError(f"no such .npz file: {path}")
+    with np.load(path) as f:
+        missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
+        if missing:
+            raise DatasetUnavailableError(f"{path} lacks arrays {sorted(missing)}; it has {sorted(f.files)}")
+        data = {k: f[k] for k in f.files}
+    x_tr, y_tr = data["x_train"], data["y_train"]
+    if "x_val" in data:
+        x_va, y_va = data["x_val"], data["y_val"]
+    else:
+        cut = round(len(x_tr) * (1 - validation_fraction))
+        x_tr, x_va, y_tr, y_va = x_tr[:cut], x_tr[cut:], y_tr[:cut], y_tr[cut:]
+    return _from_arrays("npz", x_tr, y_tr, x_va, y_va, data["x_test"], data["y_test"])
+
+
+def load_image_folder(
+    path: str, image_size: tuple[int, int] = (32, 32), validation_fraction: float = 0.1
+) -> ImageDataset:
+    """Images from `path/<split>/<class>/*` (see module doc), resized to `image_size`."""
+    import keras
+
+    if not os.path.isdir(os.path.join(path, "train")) or not os.path.isdir(os.path.join(path, "test")):
+        raise DatasetUnavailableError(f"{path} needs train/ and test/ folders of class subfolders")
+
+    def folder(split):
+        ds = keras.utils.image_dataset_from_directory(
+            os.path.join(path, split), image_size=image_size, batch_size=None, shuffle=False,
+            label_mode="int", verbose=False,
+        )  # fmt: skip
+        return ds.class_names, ds.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), tf.cast(y, tf.int64)))
+
+    classes, train = folder("train")
+    test_classes, test = folder("test")
+    if test_classes != classes:
+        raise DatasetUnavailableError(f"train and test class folders differ: {classes} vs {test_classes}")
+    if os.path.isdir(os.path.join(path, "validation")):
+        _, val = folder("validation")
+    else:
+        n = int(train.cardinality())
+        cut = round(n * (1 - validation_fraction))
+        train, val = train.take(cut), train.skip(cut)
+    return ImageDataset("image_folder", train, val, test, len(classes), tuple(image_size))
+
+
+LOADERS: dict[str, Callable[..., ImageDataset]] = {
+    **{name: (lambda name=name, **kw: load_tfds(name, **kw)) for name in TFDS_SOURCES},
+    "synthetic": load_synthetic,
+    "npz": load_npz,
+    "image_folder": load_image_folder,
+}
+
+
+def load(name: str, **kwargs) -> ImageDataset:
+    """A dataset by name; keyword arguments go to its loader (`data_dir`, `path`, ...)."""
+    if name not in LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(sorted(LOADERS))}")
+    return LOADERS[name](**kwargs)
