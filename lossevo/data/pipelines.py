@@ -49,6 +49,7 @@ class AugmentConfig:
     cutout_const: float = 40.0
     translate_const: float = 100.0
     image_size: tuple[int, int] | None = None  # resize to this first (None: keep)
+    crop_size: tuple[int, int] | None = None  # random crop to this instead of pad-and-crop
 
 
 def technique_names() -> list[str]:
@@ -78,7 +79,7 @@ def augment_batch(
     """The batch steps of a technique on uint8 images and one-hot labels."""
     seeds = tf.unstack(tf.random.experimental.stateless_split(seed, 5))
     if "crop_flip" in steps:
-        images = basic.random_crop_flip_batch(images, seeds[4], config.pad, config.flip)
+        images = basic.random_crop_flip_batch(images, seeds[4], config.pad, config.flip, config.crop_size)
     if "randaug" in steps:
         images = rand_augment(
             images, seeds[0], config.randaug_layers, config.randaug_magnitude,
@@ -121,6 +122,8 @@ def make_pipeline(
     """
     steps = _check(technique) if training else ()
     config = config or AugmentConfig()
+    if not training and config.crop_size is not None:  # evaluate at the crop size
+        config = dataclasses.replace(config, image_size=config.crop_size)
     drop = training if drop_remainder is None else drop_remainder
 
     def per_image_input(image, label):

@@ -25,22 +25,38 @@ def random_crop_flip(image: tf.Tensor, seed: tf.Tensor, pad: int = 4, flip: bool
     return image
 
 
-def random_crop_flip_batch(images: tf.Tensor, seed: tf.Tensor, pad: int = 4, flip: bool = True) -> tf.Tensor:
+def random_crop_flip_batch(
+    images: tf.Tensor,
+    seed: tf.Tensor,
+    pad: int = 4,
+    flip: bool = True,
+    crop_size: tuple[int, int] | None = None,
+) -> tf.Tensor:
     """`random_crop_flip` for a batch `[B, H, W, 3]`, vectorised: each image gets its own
     offset in [-pad, pad]² and flip, applied as one projective transform with zero fill
-    (the same distribution as padding, cropping and flipping image by image)."""
+    (the same distribution as padding, cropping and flipping image by image). With
+    `crop_size`, images are instead cropped to that size at a uniform offset, no padding
+    (WideResNet's "resize to 40, random crop 32")."""
     s_y, s_x, s_flip = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
     shape = tf.shape(images)
-    b, w = shape[0], tf.cast(shape[2], tf.float32)
-    oy = tf.cast(tf.random.stateless_uniform([b], s_y, -pad, pad + 1, dtype=tf.int32), tf.float32)
-    ox = tf.cast(tf.random.stateless_uniform([b], s_x, -pad, pad + 1, dtype=tf.int32), tf.float32)
+    b = shape[0]
+    if crop_size is None:
+        lo_y = lo_x = -pad
+        hi_y = hi_x = pad
+        w = tf.cast(shape[2], tf.float32)
+    else:
+        lo_y = lo_x = 0
+        hi_y, hi_x = shape[1] - crop_size[0], shape[2] - crop_size[1]
+        w = float(crop_size[1])
+    oy = tf.cast(tf.random.stateless_uniform([b], s_y, lo_y, hi_y + 1, dtype=tf.int32), tf.float32)
+    ox = tf.cast(tf.random.stateless_uniform([b], s_x, lo_x, hi_x + 1, dtype=tf.int32), tf.float32)
     flipped = tf.random.stateless_uniform([b], s_flip) < 0.5 if flip else tf.zeros([b], tf.bool)
     # Output pixel (x, y) reads input (±x + shift, y + oy); a flip maps x to w - 1 - x.
     one, zero = tf.ones([b]), tf.zeros([b])
     a0 = tf.where(flipped, -one, one)
     a2 = tf.where(flipped, w - 1.0, zero) + ox
     transforms = tf.stack([a0, zero, a2, zero, one, oy, zero, zero], axis=1)
-    return ops.projective_transform(images, transforms, replace=0)
+    return ops.projective_transform(images, transforms, replace=0, output_shape=crop_size)
 
 
 def cutout(image: tf.Tensor, seed: tf.Tensor, size: int = 8, replace: int = 0) -> tf.Tensor:

@@ -183,16 +183,19 @@ def cutout(images: tf.Tensor, pad_size, seed: tf.Tensor, replace: int = 0) -> tf
 # -- geometric ops ----------------------------------------------------------------------
 
 
-def projective_transform(images: tf.Tensor, transforms: tf.Tensor, replace: int = REPLACE) -> tf.Tensor:
+def projective_transform(
+    images: tf.Tensor, transforms: tf.Tensor, replace: int = REPLACE, output_shape=None
+) -> tf.Tensor:
     """Applies per-image 8-parameter projective transforms (output → input mapping),
-    nearest-neighbour, empty pixels filled with `replace`."""
+    nearest-neighbour, empty pixels filled with `replace`; `output_shape` (H, W) defaults
+    to the input's."""
     images, single = _as_batch(images)
     transforms = tf.cast(tf.reshape(transforms, [-1, 8]), tf.float32)
     transforms = tf.broadcast_to(transforms, [tf.shape(images)[0], 8])
     out = tf.raw_ops.ImageProjectiveTransformV3(
         images=images,
         transforms=transforms,
-        output_shape=tf.shape(images)[1:3],
+        output_shape=tf.shape(images)[1:3] if output_shape is None else tf.constant(output_shape, tf.int32),
         fill_value=tf.cast(replace, tf.float32),
         interpolation="NEAREST",
         fill_mode="CONSTANT",

@@ -1,0 +1,81 @@
+"""EfficientNetV2-S from `keras.applications` (20,344,170 parameters with a 10-class head),
+any input size, optional ImageNet weights, and a top dropout that progressive training can
+change between phases (`VariableDropout`).
+
+Inputs are expected as `(x - 127.5) / 128` (lossevo's pipelines), which is what Keras'
+built-in `Rescaling(1/128, offset=-1)` produces, so that layer is left out.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+
+from lossevo.models.layers import VariableDropout, set_top_dropout  # noqa: F401
+
+WEIGHTS_FILE = "efficientnetv2-s_notop.h5"
+
+
+class WeightsUnavailableError(RuntimeError):
+    """Pretrained weights could not be found or downloaded; the message names the file."""
+
+
+def imagenet_weights_path() -> str:
+    """Where Keras keeps (and looks for) the ImageNet weights of EfficientNetV2-S."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "models", WEIGHTS_FILE)
+
+
+def efficientnetv2s(
+    num_classes: int = 10,
+    input_shape: tuple[int | None, int | None, int] = (None, None, 3),
+    weights: str | None = None,
+    dropout: float = 0.1,
+    download: bool = True,
+    seed: int | None = None,
+) -> keras.Model:
+    """EfficientNetV2-S with a softmax head.
+
+    Args:
+      num_classes: output classes.
+      input_shape: `(None, None, 3)` accepts every size (progressive training).
+      weights: None, "imagenet", or the path of a weights file.
+      dropout: initial top dropout; change it with `set_top_dropout`.
+      download: for "imagenet", fetch the weights when they are not in Keras' cache.
+      seed: seed of the top dropout.
+
+    Raises:
+      WeightsUnavailableError: "imagenet" weights neither cached nor downloadable; the
+        message says which file to put where.
+    """
+    backbone_weights = weights
+    if weights == "imagenet":
+        path = imagenet_weights_path()
+        if not os.path.exists(path) and not download:
+            raise WeightsUnavailableError(_missing(path))
+    elif weights is not None and not os.path.exists(weights):
+        raise WeightsUnavailableError(f"weights file not found: {weights}")
+    try:
+        backbone = keras.applications.EfficientNetV2S(
+            include_top=False, weights=backbone_weights, input_shape=input_shape, include_preprocessing=False
+        )
+    except WeightsUnavailableError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a failed download surfaces as many error types
+        if weights == "imagenet":
+            raise WeightsUnavailableError(f"{_missing(imagenet_weights_path())} ({type(e).__name__}: {e})") from e
+        raise
+    x = keras.layers.GlobalAveragePooling2D(name="top_pool")(backbone.output)
+    x = VariableDropout(dropout, seed=seed, name="top_dropout")(x)
+    x = keras.layers.Dense(num_classes, name="top_dense")(x)
+    outputs = keras.layers.Activation("softmax", dtype="float32", name="predictions")(x)
+    return keras.Model(backbone.input, outputs, name="efficientnetv2s")
+
+
+def _missing(path: str) -> str:
+    return (
+        f"ImageNet weights for EfficientNetV2-S are not available offline: put the file "
+        f"{WEIGHTS_FILE} (from keras.applications' efficientnet_v2 weights) at {path}, "
+        "or pass weights='/path/to/efficientnetv2-s_notop.h5'"
+    )

@@ -1,0 +1,137 @@
+"""The papers' training recipes (SPEC §6 and §9) as data: `RECIPES[name]` or `get(name)`.
+
+A recipe names a default model, the optimizer and its schedule, batch size and steps,
+weight decay, augmentation and label smoothing; progressive recipes name a phase table.
+`scaled(recipe, steps)` shrinks one to a smoke-test length, keeping its proportions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lossevo.data.pipelines import AugmentConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """One training recipe.
+
+    Attributes:
+      name: registry key.
+      model: the model it was published with (`lossevo.models` name).
+      optimizer: "adam" or "sgd_nesterov".
+      peak_lr: the schedule's peak learning rate.
+      schedule: "warmup_cosine" or "warmup_linear".
+      warmup_steps, hold_steps: schedule shape.
+      steps: training steps.
+      schedule_steps: the schedule's length when it differs from `steps` (the EfficientNet
+        surrogate trains 8,000 steps of a 64,000-step schedule).
+      batch_size: global batch size.
+      momentum: SGD momentum.
+      weight_decay: as published; for SGD it is divided by the batch size and applied as
+        Keras' (decoupled) weight decay (BUILD_NOTES.md).
+      augmentation: a `lossevo.data` technique.
+      augment: technique parameters (image size, crop, magnitude, ...).
+      label_smoothing: default label smoothing of the loss.
+      progressive: phase table ("cifar" or "large") for progressive RandAugment, else None.
+      num_phases: how many phases of the table (None: all).
+      weights: "imagenet" for fine-tuning recipes.
+      dropout: top dropout (None: the model's default or the phase's).
+      source: where the recipe comes from.
+    """
+
+    name: str
+    model: str
+    optimizer: str
+    peak_lr: float
+    schedule: str
+    warmup_steps: int
+    steps: int
+    batch_size: int
+    hold_steps: int = 0
+    schedule_steps: int | None = None
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    augmentation: str = "none"
+    augment: AugmentConfig = AugmentConfig()
+    label_smoothing: float = 0.0
+    progressive: str | None = None
+    num_phases: int | None = None
+    weights: str | None = None
+    dropout: float | None = None
+    source: str = ""
+
+    @property
+    def total_schedule_steps(self) -> int:
+        return self.schedule_steps or self.steps
+
+
+_P002 = "paper 002"
+_P000 = "paper 000"
+_RANDAUG80 = AugmentConfig(image_size=(80, 80), randaug_magnitude=5.0)
+_RANDAUG96 = AugmentConfig(image_size=(96, 96), randaug_magnitude=5.0)
+_WRN_AUG = AugmentConfig(image_size=(40, 40), crop_size=(32, 32))  # resize 40, crop 32, cutout 8, flip
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        # Surrogates (SPEC §6): Adam, warm-up 800 then cosine over 8,000 steps, batch 64.
+        Recipe("convnet_surrogate", "convnet", "adam", 1e-3, "warmup_cosine", 800, 8000, 64,
+               source=f"{_P002} §3.5, code fitness_function_convnet_standard"),
+        Recipe("resnet9v2_surrogate", "resnet9v2_small", "adam", 1e-3, "warmup_cosine", 800, 8000, 64,
+               augmentation="randaug_only", augment=_RANDAUG80,
+               source="code fitness_function_resnet_rand_aug (80x80 RandAugment M=5)"),
+        Recipe("effnetv2s_surrogate", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 8000, 64,
+               schedule_steps=64000, augmentation="randaug_only", augment=_RANDAUG96, dropout=0.1,
+               source=f"{_P002} §3.7, code fitness_function_effnet_rand_aug (96x96)"),
+        Recipe("resnet9v2_6m_surrogate", "resnet9v2_6m", "adam", 1e-3, "warmup_cosine", 1000, 20000, 128,
+               augmentation="base", source=f"{_P000} §3.1 (40 epochs x 500 steps; any technique)"),
+        # EfficientNetV2-S progressive RandAugment (SPEC §9).
+        Recipe("effnetv2s_progressive", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
+               augmentation="randaug_only", progressive="cifar", source=f"{_P002} App. D, 16k steps/phase"),
+        Recipe("effnetv2s_progressive_final", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 96000, 64,
+               hold_steps=12400, augmentation="randaug_only", progressive="cifar",
+               source=f"{_P002} App. D, final tests: 24k steps/phase, 12,400-step hold"),
+        Recipe("effnetv2s_finetune", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 500, 10000, 64,
+               hold_steps=1500, augmentation="randaug_only",
+               augment=AugmentConfig(image_size=(224, 224), randaug_magnitude=15.0), weights="imagenet",
+               dropout=0.5, source=f"{_P002} App. D fine-tuning: 224 px, dropout 0.5, M 15"),
+        Recipe("effnetv2s_finetune_000", "efficientnetv2s", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 10000, 64,
+               augmentation="base", augment=AugmentConfig(image_size=(224, 224)), weights="imagenet",
+               source=f"{_P000} §4.2 fine-tuning (20 epochs x 500 steps)"),
+        # Large CNNs (SPEC §9).
+        Recipe("wideresnet_002", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
+               augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D"),
+        Recipe("seresnext_002", "seresnext29_4x64d", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
+               augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D (as WideResNet)"),
+        Recipe("wideresnet_000", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 117300, 128,
+               augmentation="base", source=f"{_P000} §3.3 (300 x 391 steps; any technique)"),
+        Recipe("davidnet_cutout", "davidnet", "sgd_nesterov", 0.4, "warmup_linear", 1176, 2940, 512,
+               weight_decay=0.512, augmentation="cutout", source=f"{_P002} App. D (DAWNBench)"),
+        Recipe("davidnet_cutmix", "davidnet", "sgd_nesterov", 0.4, "warmup_linear", 1176, 2940, 512,
+               weight_decay=0.0256, augmentation="cutmix", source=f"{_P002} App. D"),
+    )  # fmt: skip
+}
+
+
+def names() -> list[str]:
+    return list(RECIPES)
+
+
+def get(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; known recipes: {', '.join(RECIPES)}")
+    return RECIPES[name]
+
+
+def scaled(recipe: Recipe, steps: int, batch_size: int | None = None) -> Recipe:
+    """The recipe shortened to `steps` (warm-up, hold and schedule scaled alike)."""
+    factor = steps / recipe.steps
+    return dataclasses.replace(
+        recipe,
+        steps=steps,
+        warmup_steps=round(recipe.warmup_steps * factor),
+        hold_steps=round(recipe.hold_steps * factor),
+        schedule_steps=None if recipe.schedule_steps is None else max(steps, round(recipe.schedule_steps * factor)),
+        batch_size=batch_size or recipe.batch_size,
+    )
