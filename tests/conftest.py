@@ -17,3 +17,15 @@ try:
     )
 except RuntimeError:  # already initialised (e.g. another conftest ran first)
     pass
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mirrored_strategy():
+    """One MirroredStrategy over the two logical CPUs for the whole session: strategies
+    created separately in one process can reuse collective instance keys and abort."""
+    devices = tf.config.list_logical_devices("CPU")[:2]
+    assert len(devices) == 2, "two logical CPUs are configured above"
+    return tf.distribute.MirroredStrategy([d.name for d in devices])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import keras
 
 
-
 def _conv_bn(x, filters: int):
     x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
     x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)

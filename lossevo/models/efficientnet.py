@@ -62,9 +62,11 @@ def efficientnetv2s(
         )
     except WeightsUnavailableError:
         raise
-    except Exception as e:  # noqa: BLE001 - a failed download surfaces as many error types
+    except Exception as e:
         if weights == "imagenet":
-            raise WeightsUnavailableError(f"{_missing(imagenet_weights_path())} ({type(e).__name__}: {e})") from e
+            raise WeightsUnavailableError(
+                f"{_missing(imagenet_weights_path())} ({type(e).__name__}: {e})"
+            ) from e
         raise
     x = keras.layers.GlobalAveragePooling2D(name="top_pool")(backbone.output)
     x = VariableDropout(dropout, seed=seed, name="top_dropout")(x)

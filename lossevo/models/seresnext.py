@@ -36,7 +36,11 @@ def _bottleneck(x, inner: int, out: int, cardinality: int, stride: int):
 
 
 def seresnext(
-    num_classes: int = 10, input_shape=(32, 32, 3), cardinality: int = 4, base_width: int = 64, blocks: int = 3
+    num_classes: int = 10,
+    input_shape=(32, 32, 3),
+    cardinality: int = 4,
+    base_width: int = 64,
+    blocks: int = 3,
 ) -> keras.Model:
     """SE-ResNeXt-29 (`cardinality`×`base_width`d)."""
     inputs = keras.Input(input_shape)

@@ -68,10 +68,19 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up to `peak_lr`, then linear decay to `final_lr` at `total_steps`."""
 
     def __init__(
-        self, peak_lr: float, total_steps: int, warmup_steps: int = 0, initial_lr: float = 0.0, final_lr: float = 0.0
+        self,
+        peak_lr: float,
+        total_steps: int,
+        warmup_steps: int = 0,
+        initial_lr: float = 0.0,
+        final_lr: float = 0.0,
     ):
         _validate(total_steps, warmup_steps, 0)
-        self.peak_lr, self.total_steps, self.warmup_steps = float(peak_lr), int(total_steps), int(warmup_steps)
+        self.peak_lr, self.total_steps, self.warmup_steps = (
+            float(peak_lr),
+            int(total_steps),
+            int(warmup_steps),
+        )
         self.initial_lr, self.final_lr = float(initial_lr), float(final_lr)
 
     def __call__(self, step):

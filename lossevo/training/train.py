@@ -96,6 +96,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     evaluate_test: bool = True,
     model_kwargs: dict[str, Any] | None = None,
+    shuffle_buffer: int = 10000,
     verbose: int = 0,
 ) -> TrainResult:
     """Trains a model with a loss on a dataset by a recipe.
@@ -116,6 +117,9 @@ def train(
       callbacks: extra Keras callbacks.
       evaluate_test: evaluate on the test split at the end.
       model_kwargs: extra builder arguments.
+      shuffle_buffer: training shuffle buffer (1: no shuffling). Under a distribution
+        strategy Keras rebuilds the input pipeline and tf.data's seeded shuffle then draws
+        another order: runs repeat exactly per strategy, not across strategies.
     """
     recipe = recipes_lib.get(recipe) if isinstance(recipe, str) else recipe
     if steps is not None or batch_size is not None:
@@ -140,7 +144,9 @@ def train(
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope, _dtype_policy(mixed_precision):
-        net = (builder(name, dataset.num_classes, **kwargs) if builder else model(dataset.num_classes, **kwargs))
+        net = (
+            builder(name, dataset.num_classes, **kwargs) if builder else model(dataset.num_classes, **kwargs)
+        )
         net.compile(
             optimizer=make_optimizer(recipe),
             loss=_resolve_loss(loss, recipe.label_smoothing),
@@ -170,17 +176,21 @@ def train(
             set_top_dropout(net, phase.dropout)
             size = (phase.image_size, phase.image_size)
             train_ds = progressive.phase_pipeline(dataset.train, phase, dataset.num_classes, bs, seed, config,
-                                                  repeat=True)  # fmt: skip
+                                                  repeat=True, shuffle_buffer=shuffle_buffer)  # fmt: skip
             val_cfg = dataclasses.replace(config, image_size=size)
-            val_ds = make_pipeline(dataset.validation, "none", dataset.num_classes, bs, training=False, config=val_cfg)
+            val_ds = make_pipeline(
+                dataset.validation, "none", dataset.num_classes, bs, training=False, config=val_cfg
+            )
             fit(train_ds, val_ds, per_phase)
             if net.stop_training:
                 break
         eval_config = dataclasses.replace(config, image_size=size)
     else:
         train_ds = make_pipeline(dataset.train, recipe.augmentation, dataset.num_classes, bs, seed, True, config,
-                                 repeat=True)  # fmt: skip
-        val_ds = make_pipeline(dataset.validation, "none", dataset.num_classes, bs, training=False, config=eval_config)
+                                 shuffle_buffer=shuffle_buffer, repeat=True)  # fmt: skip
+        val_ds = make_pipeline(
+            dataset.validation, "none", dataset.num_classes, bs, training=False, config=eval_config
+        )
         fit(train_ds, val_ds, recipe.steps)
 
     losses_seen = history.get("loss", [])
@@ -190,6 +200,8 @@ def train(
     val_acc = [v for v in history.get("val_accuracy", []) if np.isfinite(v)]
     test_acc = None
     if evaluate_test and not diverged:
-        test_ds = make_pipeline(dataset.test, "none", dataset.num_classes, bs, training=False, config=eval_config)
+        test_ds = make_pipeline(
+            dataset.test, "none", dataset.num_classes, bs, training=False, config=eval_config
+        )
         test_acc = float(net.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"])
     return TrainResult(history, max(val_acc) if val_acc else float("nan"), test_acc, net, diverged)

@@ -100,3 +100,11 @@ def test_phase_pipeline_uses_the_phase_size_and_magnitude():
     d0 = float(tf.reduce_mean(tf.abs(x0 - ref0)))
     d1 = float(tf.reduce_mean(tf.abs(x1 - ref1)))
     assert d1 > d0
+
+
+def test_resize_then_random_crop_for_wideresnet():
+    cfg = AugmentConfig(image_size=(40, 40), crop_size=(32, 32))
+    x, _ = next(iter(data.make_pipeline(DS, "cutout", 10, 8, config=cfg)))
+    assert x.shape == (8, 32, 32, 3)
+    x, _ = next(iter(data.make_pipeline(DS, "cutout", 10, 8, training=False, config=cfg)))
+    assert x.shape == (8, 32, 32, 3)  # evaluated at the crop size
