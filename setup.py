@@ -23,6 +23,7 @@ setup(
         "sympy>=1.12",
         "matplotlib>=3.8",
         "absl-py>=2.0",
+        "tensorboard>=2.16",
     ],
     extras_require={
         "gpu": ["tensorflow[and-cuda]>=2.16,<3"],

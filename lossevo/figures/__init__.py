@@ -3,6 +3,7 @@
 from lossevo.figures.augment import augment_examples, plot_augmentations
 from lossevo.figures.graph import draw_genome
 from lossevo.figures.phenotype import plot_phenotypes
+from lossevo.figures.progress import plot_progress
 from lossevo.figures.surface import loss_surface, plot_surface
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "loss_surface",
     "plot_augmentations",
     "plot_phenotypes",
+    "plot_progress",
     "plot_surface",
 ]

@@ -1,0 +1,168 @@
+"""The search loop: ask the engine, evaluate in batches, journal every result, resume.
+
+Resuming replays the journal into a fresh engine built with the same seed: the engine is
+deterministic given its RNG and the results told, so it asks the same candidates again,
+and every one with a `finished` record is told its journaled fitness without evaluating.
+Candidates that were `started` but never `finished` (killed mid-evaluation) run again.
+A fitness cache keyed by (fitness name, active-graph hash) avoids paying twice for the same
+loss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from lossevo.evolution.engine import Candidate, RegularizedEvolution
+from lossevo.evolution.journal import SCHEMA_VERSION, CorruptJournalError, Journal, library_versions
+from lossevo.genome.genome import Genome
+
+
+@dataclasses.dataclass
+class FitnessResult:
+    """`fitness` is None when early stopping rejected the loss; `status` is "ok",
+    "rejected" or "failed" (NaN/Inf/diverged/error); `info` is free-form."""
+
+    fitness: float | None
+    status: str = "ok"
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class Fitness(Protocol):
+    name: str
+
+    def evaluate(self, genomes: Sequence[Genome], seeds: Sequence[int]) -> list[FitnessResult]: ...
+
+
+def evaluation_seed(run_seed: int, candidate_id: int) -> int:
+    return int(np.random.SeedSequence([run_seed, candidate_id]).generate_state(1)[0])
+
+
+@dataclasses.dataclass
+class SearchConfig:
+    seed: int = 0
+    population_size: int = 100
+    initial_size: int = 1000
+    tournament_size: int = 20
+    iterations: int = 2000
+    max_mutation_tries: int = 2500
+    max_redo: int = 7
+    batch_size: int = 1
+    initial_fitness: str = ""
+    fitness: str = ""
+    seeds: tuple[str, ...] = ()  # named losses seeding the initial population
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _config_json(config: SearchConfig) -> dict[str, Any]:
+    d = dataclasses.asdict(config)
+    d["seeds"] = list(d["seeds"])
+    return json.loads(json.dumps(d))
+
+
+def make_engine(config: SearchConfig) -> RegularizedEvolution:
+    from lossevo.losses import get_genome
+
+    return RegularizedEvolution(
+        np.random.default_rng(config.seed),
+        population_size=config.population_size,
+        initial_size=config.initial_size,
+        tournament_size=config.tournament_size,
+        iterations=config.iterations,
+        max_mutation_tries=config.max_mutation_tries,
+        max_redo=config.max_redo,
+        seeds=[get_genome(name) for name in config.seeds],
+    )
+
+
+def run_search(
+    workdir: str,
+    config: SearchConfig,
+    initial_fitness: Fitness,
+    fitness: Fitness,
+    on_iteration: Callable[[RegularizedEvolution, dict], None] | None = None,
+) -> RegularizedEvolution:
+    """Runs (or resumes) a search in `workdir`; returns the finished engine."""
+    os.makedirs(workdir, exist_ok=True)
+    journal = Journal(os.path.join(workdir, "journal.jsonl"))
+    try:
+        return _run(journal, config, initial_fitness, fitness, on_iteration)
+    finally:
+        journal.close()
+
+
+def _run(journal, config, initial_fitness, fitness, on_iteration):
+    header = {"type": "run", "schema_version": SCHEMA_VERSION, "config": _config_json(config),
+              "versions": library_versions(), "time": time.time()}  # fmt: skip
+    if not journal.records:
+        journal.append(header)
+    elif journal.records[0]["config"] != header["config"]:
+        raise CorruptJournalError(
+            f"{journal.path}: this run directory holds a run with another configuration "
+            f"({journal.records[0]['config']}); use a new --workdir"
+        )
+    finished = {r["candidate"]: r for r in journal.records if r["type"] == "finished"}
+    started = {r["candidate"]: r for r in journal.records if r["type"] == "started"}
+    cache: dict[tuple[str, str], dict] = {}
+    for r in finished.values():
+        if r["status"] == "ok" and not r.get("cached"):
+            cache.setdefault((r["fitness_name"], r["hash"]), r)
+
+    engine = make_engine(config)
+    history_len = 0
+    while not engine.done:
+        asked = engine.ask(config.batch_size)
+        if not asked:
+            raise RuntimeError("engine asked nothing while not done")  # a bug, not a user error
+        results: dict[int, float | None] = {}
+        todo: list[Candidate] = []
+        for c in asked:
+            fn = initial_fitness if c.stage == "init" else fitness
+            record = finished.get(c.id)
+            if record is not None:
+                if record["hash"] != c.genome.hash_hex:
+                    raise CorruptJournalError(
+                        f"{journal.path}: candidate {c.id} was {record['hash']} in the journal but is "
+                        f"{c.genome.hash_hex} on replay: the journal does not belong to this code/config"
+                    )
+                results[c.id] = record["fitness"]
+            elif (fn.name, c.genome.hash_hex) in cache:
+                hit = cache[(fn.name, c.genome.hash_hex)]
+                rec = {"type": "finished", "candidate": c.id, "hash": c.genome.hash_hex, "fitness_name": fn.name,
+                       "fitness": hit["fitness"], "status": "ok", "cached": True, "time": time.time()}  # fmt: skip
+                journal.append(rec)
+                results[c.id] = hit["fitness"]
+            else:
+                todo.append(c)
+        for fn in (initial_fitness, fitness):
+            group = [c for c in todo if (initial_fitness if c.stage == "init" else fitness) is fn]
+            if not group:
+                continue
+            seeds = [evaluation_seed(config.seed, c.id) for c in group]
+            for c, s in zip(group, seeds, strict=True):
+                if c.id not in started:
+                    journal.append(
+                        {"type": "started", "candidate": c.id, "stage": c.stage, "iteration": c.iteration,
+                         "attempt": c.attempt, "parent": c.parent_id, "hash": c.genome.hash_hex,
+                         "genome": c.genome.to_dict(), "seed": s, "fitness_name": fn.name, "time": time.time()}
+                    )  # fmt: skip
+            for c, res in zip(group, fn.evaluate([c.genome for c in group], seeds), strict=True):
+                value = res.fitness if res.status == "ok" else None
+                rec = {"type": "finished", "candidate": c.id, "hash": c.genome.hash_hex, "fitness_name": fn.name,
+                       "fitness": value, "status": res.status, "info": res.info, "time": time.time()}  # fmt: skip
+                journal.append(rec)
+                if res.status == "ok":
+                    cache.setdefault((fn.name, c.genome.hash_hex), rec)
+                results[c.id] = value
+        engine.tell([(c, results[c.id]) for c in asked])
+        if on_iteration is not None:
+            for row in engine.history[history_len:]:
+                on_iteration(engine, row)
+        history_len = len(engine.history)
+    return engine
