@@ -1,0 +1,75 @@
+r"""The elimination protocols (SPEC §7) on a search run's best losses.
+
+  python experiments/eliminate.py --run_dir=runs/search --workdir=runs/elim --small
+  python experiments/eliminate.py --run_dir=runs/cifar10 --workdir=runs/elim --protocol=002 --dataset=cifar10
+
+Each round's results are appended to `elimination.jsonl` as they finish; rerunning
+resumes. Writes `survivors.jsonl` (the last round's ranking with genomes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+from absl import app, flags
+
+_RUN = flags.DEFINE_string("run_dir", None, "A run directory of experiments/evolve.py.", required=True)
+_WORKDIR = flags.DEFINE_string("workdir", None, "Output directory.", required=True)
+_PROTOCOL = flags.DEFINE_enum("protocol", "002", ["002", "002_code", "000"], "Elimination protocol.")
+_DATASET = flags.DEFINE_string("dataset", "synthetic", "Dataset name.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "tensorflow-datasets directory.")
+_MODEL = flags.DEFINE_string("model", None, "Override every round's model (e.g. convnet for a smoke run).")
+_SMALL = flags.DEFINE_bool(
+    "small", False, "Smoke run: keep 4 then 2, 40-step ConvNet rounds, synthetic data."
+)
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    from lossevo import data, training
+    from lossevo.analysis import PROTOCOLS, Round, eliminate
+    from lossevo.evolution.rundir import append_result, best_candidates, read_results
+    from lossevo.genome import to_paper
+    from lossevo.losses import EvolvedLoss
+
+    protocol = PROTOCOLS[_PROTOCOL.value]
+    model = _MODEL.value
+    if _SMALL.value:
+        protocol = (Round(4, "convnet_surrogate", steps=40), Round(2, "convnet_surrogate", runs=2, steps=40))
+        model = model or "convnet"
+    pool = best_candidates(_RUN.value, protocol[0].keep)
+    if not pool:
+        raise app.UsageError(f"--run_dir {_RUN.value}: no evaluated losses yet")
+    os.makedirs(_WORKDIR.value, exist_ok=True)
+    path = os.path.join(_WORKDIR.value, "elimination.jsonl")
+    done = {(r["round"], r["key"], r["run"]): r["accuracy"] for r in read_results(path)}
+    dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=10)
+               if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
+
+    def trainer(key, rnd, run):
+        recipe = training.recipes.get(rnd.recipe)
+        if rnd.num_phases is not None:
+            recipe = dataclasses.replace(recipe, num_phases=rnd.num_phases)
+        result = training.train(model, EvolvedLoss(pool[key][0]), dataset, recipe, steps=rnd.steps, seed=run,
+                                evaluate_test=False)  # fmt: skip
+        return result.best_val_accuracy if not result.diverged else float("nan")
+
+    def record(i, key, run, accuracy):
+        append_result(path, {"round": i, "key": key, "run": run, "accuracy": accuracy})
+        print(f"round {i + 1}: {key} run {run}: {accuracy:.4f}", flush=True)
+
+    rounds = eliminate({k: f for k, (_, f) in pool.items()}, protocol, trainer, done, record)
+    final = rounds[-1].scores
+    with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
+        for key in sorted(final, key=lambda k: -final[k]):
+            g = pool[key][0]
+            f.write(json.dumps({"hash": key, "score": final[key], "runs": rounds[-1].runs[key],
+                                "formula": to_paper(g), "genome": g.to_dict()}) + "\n")  # fmt: skip
+            print(f"{final[key]:.4f}  {to_paper(g)}")
+
+
+if __name__ == "__main__":
+    app.run(main)

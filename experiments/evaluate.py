@@ -1,0 +1,105 @@
+r"""Final evaluation (SPEC §11): train chosen losses N times and compare them with CE.
+
+  python experiments/evaluate.py --workdir=runs/eval --small
+  python experiments/evaluate.py --workdir=runs/eval_wrn --dataset=cifar10 --recipe=wideresnet_002 \
+      --losses=cross_entropy,neuroloss1,neuroloss3,a2 --runs=5
+
+Losses: registry names, genome JSON files, or `run:DIR:K` (the best K losses of a search
+run directory). Every finished run is appended to `results.jsonl`; rerunning resumes. Prints
+mean ± std of test accuracy and Welch's one-sided t-test against cross-entropy.
+"""
+
+from __future__ import annotations
+
+import os
+
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (results.jsonl).", required=True)
+_LOSSES = flags.DEFINE_list("losses", ["cross_entropy", "neuroloss1", "a2"], "Losses to evaluate.")
+_RECIPE = flags.DEFINE_string("recipe", "convnet_surrogate", "lossevo.training recipe.")
+_MODEL = flags.DEFINE_string("model", None, "Model (default: the recipe's).")
+_DATASET = flags.DEFINE_string("dataset", "synthetic", "Dataset name.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "tensorflow-datasets directory.")
+_RUNS = flags.DEFINE_integer("runs", 5, "Runs per loss.", lower_bound=1)
+_STEPS = flags.DEFINE_integer("steps", None, "Shorten the recipe to this many steps.", lower_bound=1)
+_BASELINE = flags.DEFINE_string("baseline", "cross_entropy", "The loss to compare against.")
+_SMALL = flags.DEFINE_bool("small", False, "Smoke-run sizes: synthetic data, 2 runs of 60 steps.")
+
+
+def resolve_losses(specs):
+    """name -> (Keras loss factory) for registry names, genome files and run:DIR:K."""
+    from lossevo import losses
+    from lossevo.evolution.rundir import best_candidates
+    from lossevo.genome import Genome, GenomeError
+
+    out = {}
+    for spec in specs:
+        if spec.startswith("run:"):
+            try:
+                _, run_dir, k = spec.split(":")
+                k = int(k)
+            except ValueError:
+                raise app.UsageError(f"--losses {spec!r}: expected run:DIR:K") from None
+            for h, (genome, _) in best_candidates(run_dir, k).items():
+                out[f"run_{h}"] = lambda g=genome: losses.EvolvedLoss(g)
+        elif os.path.exists(spec):
+            try:
+                genome = Genome.from_json(open(spec).read())
+            except GenomeError as e:
+                raise app.UsageError(f"--losses {spec}: {e}") from None
+            out[os.path.basename(spec)] = lambda g=genome: losses.EvolvedLoss(g)
+        else:
+            try:
+                losses.get(spec)
+            except ValueError as e:
+                raise app.UsageError(f"--losses: {e}") from None
+            out[spec] = lambda s=spec: losses.get(s)
+    return out
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    from lossevo import data, training
+    from lossevo.analysis import compare_to_baseline, format_table
+    from lossevo.evolution.rundir import append_result, read_results
+
+    small = _SMALL.value
+    runs = 2 if small and not flags.FLAGS["runs"].present else _RUNS.value
+    steps = _STEPS.value or (60 if small else None)
+    try:
+        recipe = training.recipes.get(_RECIPE.value)
+    except ValueError as e:
+        raise app.UsageError(f"--recipe: {e}") from None
+    loss_factories = resolve_losses(_LOSSES.value)
+    if _BASELINE.value not in loss_factories:
+        raise app.UsageError(f"--baseline {_BASELINE.value!r} must be one of --losses")
+    os.makedirs(_WORKDIR.value, exist_ok=True)
+    path = os.path.join(_WORKDIR.value, "results.jsonl")
+    done = {(r["loss"], r["run"]): r for r in read_results(path)}
+    dataset = None
+    for name, make_loss in loss_factories.items():
+        for run in range(runs):
+            if (name, run) in done:
+                continue
+            if dataset is None:
+                dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=1000)
+                           if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
+            result = training.train(_MODEL.value, make_loss(), dataset, recipe, steps=steps, seed=run)
+            record = {"loss": name, "run": run, "test_accuracy": result.test_accuracy,
+                      "best_val_accuracy": result.best_val_accuracy, "diverged": result.diverged}  # fmt: skip
+            append_result(path, record)
+            done[(name, run)] = record
+            print(f"{name:28s} run {run}: test accuracy {result.test_accuracy}", flush=True)
+    results = {
+        name: [done[(name, r)]["test_accuracy"] or 0.0 for r in range(runs)] for name in loss_factories
+    }
+    table = format_table(compare_to_baseline(results, _BASELINE.value))
+    print(table)
+    with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
+        f.write(table + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)
