@@ -32,9 +32,7 @@ def best_candidates(
     for r in records:
         if r["type"] != "finished" or r["fitness"] is None:
             continue
-        stage = started.get(r["candidate"], {}).get("stage")
-        if stage is None:  # a cached result: find the stage among candidates with that hash
-            stage = "evolve"
+        stage = r.get("stage") or started.get(r["candidate"], {}).get("stage")
         if stage in stages and r["fitness"] > best.get(r["hash"], float("-inf")):
             best[r["hash"]] = r["fitness"]
     top = sorted(best, key=lambda h: (-best[h], h))[:k]

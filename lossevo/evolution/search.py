@@ -114,6 +114,9 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
         if r["status"] == "ok" and not r.get("cached"):
             cache.setdefault((r["fitness_name"], r["hash"]), r)
 
+    def fitness_for(c: Candidate) -> Fitness:
+        return initial_fitness if c.stage == "init" else fitness
+
     engine = make_engine(config)
     history_len = 0
     while not engine.done:
@@ -123,7 +126,7 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
         results: dict[int, float | None] = {}
         todo: list[Candidate] = []
         for c in asked:
-            fn = initial_fitness if c.stage == "init" else fitness
+            fn = fitness_for(c)
             record = finished.get(c.id)
             if record is not None:
                 if record["hash"] != c.genome.hash_hex:
@@ -134,16 +137,18 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
                 results[c.id] = record["fitness"]
             elif (fn.name, c.genome.hash_hex) in cache:
                 hit = cache[(fn.name, c.genome.hash_hex)]
-                rec = {"type": "finished", "candidate": c.id, "hash": c.genome.hash_hex, "fitness_name": fn.name,
-                       "fitness": hit["fitness"], "status": "ok", "cached": True, "time": time.time()}  # fmt: skip
+                rec = {"type": "finished", "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
+                       "fitness_name": fn.name, "fitness": hit["fitness"], "status": "ok", "cached": True,
+                       "time": time.time()}  # fmt: skip
                 journal.append(rec)
                 results[c.id] = hit["fitness"]
             else:
                 todo.append(c)
-        for fn in (initial_fitness, fitness):
-            group = [c for c in todo if (initial_fitness if c.stage == "init" else fitness) is fn]
-            if not group:
-                continue
+        groups: dict[int, list[Candidate]] = {}  # one group per fitness object, even if both stages share it
+        for c in todo:
+            groups.setdefault(id(fitness_for(c)), []).append(c)
+        for group in groups.values():
+            fn = fitness_for(group[0])
             seeds = [evaluation_seed(config.seed, c.id) for c in group]
             for c, s in zip(group, seeds, strict=True):
                 if c.id not in started:
@@ -154,8 +159,9 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
                     )  # fmt: skip
             for c, res in zip(group, fn.evaluate([c.genome for c in group], seeds), strict=True):
                 value = res.fitness if res.status == "ok" else None
-                rec = {"type": "finished", "candidate": c.id, "hash": c.genome.hash_hex, "fitness_name": fn.name,
-                       "fitness": value, "status": res.status, "info": res.info, "time": time.time()}  # fmt: skip
+                rec = {"type": "finished", "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
+                       "fitness_name": fn.name, "fitness": value, "status": res.status, "info": res.info,
+                       "time": time.time()}  # fmt: skip
                 journal.append(rec)
                 if res.status == "ok":
                     cache.setdefault((fn.name, c.genome.hash_hex), rec)

@@ -12,7 +12,7 @@ import os
 
 import keras
 
-from lossevo.models.layers import VariableDropout, set_top_dropout  # noqa: F401
+from lossevo.models.layers import VariableDropout
 
 WEIGHTS_FILE = "efficientnetv2-s_notop.h5"
 

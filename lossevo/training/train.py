@@ -193,10 +193,7 @@ def train(
         )
         fit(train_ds, val_ds, recipe.steps)
 
-    losses_seen = history.get("loss", [])
-    diverged = bool(net.stop_training and losses_seen and not np.isfinite(losses_seen[-1])) or any(
-        not np.isfinite(v) for v in losses_seen
-    )
+    diverged = any(not np.isfinite(v) for v in history.get("loss", []))
     val_acc = [v for v in history.get("val_accuracy", []) if np.isfinite(v)]
     test_acc = None
     if evaluate_test and not diverged:

@@ -93,3 +93,16 @@ def test_header_records_versions_and_config(tmp_path):
                if '"started"' in line]  # fmt: skip
     assert all({"genome", "hash", "seed", "stage"} <= set(r) for r in started)
     assert os.path.getsize(tmp_path / "run" / "journal.jsonl") > 0
+
+
+def test_one_fitness_object_for_both_stages_evaluates_each_candidate_once(tmp_path):
+    shared = fitness.HashFitness()
+    calls = []
+    evaluate = shared.evaluate
+    shared.evaluate = lambda genomes, seeds: calls.extend(seeds) or evaluate(genomes, seeds)
+    run_search(str(tmp_path / "run"), CFG, shared, shared)
+    records, _ = read_journal(str(tmp_path / "run" / "journal.jsonl"))
+    finished = [r["candidate"] for r in records if r["type"] == "finished"]
+    assert len(finished) == len(set(finished))  # one result per candidate
+    assert len(calls) == len(set(calls))  # no candidate evaluated twice
+    assert all(r["stage"] in ("init", "rescore", "evolve") for r in records if r["type"] == "finished")
