@@ -2,7 +2,11 @@
 
 from setuptools import find_packages, setup
 
-TEST = ["pytest>=8", "hypothesis>=6.100"]
+# nbclient + nbformat + ipykernel: tests/test_notebooks.py executes the notebooks in CI.
+TEST = ["pytest>=8", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"]
+# Ray: `lossevo.evolution.ray_executor` (evaluations as Ray tasks); optional, and in `dev`
+# so CI runs a real local Ray cluster.
+RAY = ["ray>=2.40"]
 
 setup(
     name="lossevo",
@@ -27,8 +31,9 @@ setup(
     ],
     extras_require={
         "gpu": ["tensorflow[and-cuda]>=2.16,<3"],
+        "ray": RAY,
         "test": TEST,
-        "dev": [*TEST, "ruff>=0.6"],
+        "dev": [*TEST, *RAY, "ruff>=0.6"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

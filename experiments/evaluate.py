@@ -31,7 +31,7 @@ def resolve_losses(specs):
     """name -> (Keras loss factory) for registry names, genome files and run:DIR:K."""
     from lossevo import losses
     from lossevo.evolution.rundir import best_candidates
-    from lossevo.genome import Genome, GenomeError
+    from lossevo.genome import GenomeError, genome_from_json
 
     out = {}
     for spec in specs:
@@ -45,7 +45,7 @@ def resolve_losses(specs):
                 out[f"run_{h}"] = lambda g=genome: losses.EvolvedLoss(g)
         elif os.path.exists(spec):
             try:
-                genome = Genome.from_json(open(spec).read())
+                genome = genome_from_json(open(spec).read())  # a graph or a tree genome
             except GenomeError as e:
                 raise app.UsageError(f"--losses {spec}: {e}") from None
             out[os.path.basename(spec)] = lambda g=genome: losses.EvolvedLoss(g)

@@ -5,7 +5,13 @@ r"""The loss search: regularized evolution with surrogate fitness (SPEC §5–6)
   # the paper's configuration on CIFAR-10 (a GPU; ~100 h for 2,000 iterations on an A100):
   python experiments/evolve.py --workdir=runs/cifar10 --dataset=cifar10 \
       --fitness=effnetv2s_96 --initial_fitness=convnet_precheck
+  # paper 003's genetic programming over expression trees (n=16, T=100 by default):
+  python experiments/evolve.py --workdir=runs/gp --representation=tree
+  # a steady-state search with evaluations as Ray tasks (pip install "lossevo[ray]"):
+  python experiments/evolve.py --workdir=runs/ray --executor=ray --max_in_flight=8 [--ray_address=auto]
 
+Evaluations run in a worker process recycled every --recycle_every candidates
+(--noisolate: in this process), so memory stays flat over a long search.
 The run directory holds `journal.jsonl` (every evaluation, appended and fsynced as it
 finishes). Run the same command again after a crash or kill: the search resumes exactly
 where it stopped, no finished evaluation repeated. At the end it writes
@@ -37,10 +43,42 @@ _INIT = flags.DEFINE_integer("initial_size", 1000, "Random genomes in the initia
 _TOUR = flags.DEFINE_integer("tournament", 20, "Tournament size (drawn with replacement).", lower_bound=1)
 _ITERS = flags.DEFINE_integer("iterations", 2000, "Evolution iterations.", lower_bound=0)
 _BATCH = flags.DEFINE_integer("batch", 1, "Candidates asked and evaluated at once.", lower_bound=1)
+_K = flags.DEFINE_integer(
+    "batched_k",
+    0,
+    "Train K candidates at once in one compiled program (population-batched "
+    "evaluation, lossevo.fitness.BatchedSurrogateFitness); implies --batch >= K. 0: one at a time.",
+    lower_bound=0,
+)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the whole run.")
 _SEEDS = flags.DEFINE_list("seed_losses", [], "Named losses added to the initial population.")
 _SMALL = flags.DEFINE_bool("small", False, "Smoke-run sizes: offline synthetic data, tiny budgets.")
 _STUB_DELAY = flags.DEFINE_float("stub_delay", 0.0, "Seconds per evaluation of the 'stub' fitness.")
+_ISOLATE = flags.DEFINE_bool(
+    "isolate",
+    True,
+    "Evaluate in a worker process recycled every --recycle_every candidates "
+    "(keeps memory flat over a long search; a crashing evaluation fails only its candidate).",
+)
+_RECYCLE = flags.DEFINE_integer("recycle_every", 50, "Candidates per worker process.", lower_bound=1)
+_REPR = flags.DEFINE_enum(
+    "representation",
+    "graph",
+    ["graph", "tree"],
+    "Search space: 'graph' (hidden-state graphs, regularized evolution; papers 000/002) or 'tree' "
+    "(expression trees, genetic programming; paper 003: --population is n, --iterations is T).",
+)
+_EXECUTOR = flags.DEFINE_enum(
+    "executor",
+    "local",
+    ["local", "ray"],
+    "'local': evaluate here, --batch at a time; 'ray': steady-state search with --max_in_flight "
+    "evaluations as Ray tasks (pip install 'lossevo[ray]').",
+)
+_RAY_ADDRESS = flags.DEFINE_string("ray_address", None, "Ray cluster address (default: start a local Ray).")
+_IN_FLIGHT = flags.DEFINE_integer("max_in_flight", 2, "Evaluations running at once with --executor=ray.",
+                                  lower_bound=1)  # fmt: skip
+_GPUS = flags.DEFINE_float("gpus_per_task", None, "GPUs per Ray task (default: 1 if the cluster has GPUs).")
 _SYN = flags.DEFINE_integer(
     "synthetic_train", 4000, "Training images of the synthetic dataset.", lower_bound=100
 )
@@ -56,7 +94,7 @@ def _value(flag, key):
     return flag.value
 
 
-def _fitness(name, dataset, scale, threshold_scale):
+def _fitness(name, dataset_kwargs, scale, threshold_scale, pool, k):
     from lossevo import fitness
 
     if name == "stub":
@@ -65,37 +103,57 @@ def _fitness(name, dataset, scale, threshold_scale):
         raise app.UsageError(
             f"--fitness/--initial_fitness {name!r}: known are stub, {', '.join(fitness.SURROGATES)}"
         )
-    return fitness.SurrogateFitness(name, dataset(), scale, _AUGMENT.value, threshold_scale=threshold_scale)
+    factory = fitness.SurrogateFactory.make(
+        name, _DATASET.value, dataset_kwargs, scale=scale, augmentation=_AUGMENT.value,
+        threshold_scale=threshold_scale, population=k,
+    )  # fmt: skip
+    return fitness.IsolatedFitness(factory, pool, chunk_size=max(1, k)) if pool is not None else factory()
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    import functools
-
     import tensorflow as tf
 
-    from lossevo import data, figures
+    from lossevo import figures
     from lossevo.evolution import SearchConfig, run_search
-    from lossevo.genome import to_paper
+    from lossevo.gp.kinds import to_paper  # formulas of either representation
 
+    tree = _REPR.value == "tree"
+    if tree and _K.value:
+        raise app.UsageError(
+            "--batched_k trains graph genomes only (its interpreted loss); drop it for trees"
+        )
     population, initial = _value(_POP, "population"), _value(_INIT, "initial_size")
+    if tree:  # paper 003: n = 16, T = 100; the initial population is the first generation
+        population = population if flags.FLAGS["population"].present or _SMALL.value else 16
+        iterations = (
+            _value(_ITERS, "iterations") if flags.FLAGS["iterations"].present or _SMALL.value else 100
+        )
+        initial = population
+    else:
+        iterations = _value(_ITERS, "iterations")
     if population > initial:
         raise app.UsageError(f"--population ({population}) cannot exceed --initial_size ({initial})")
     scale, thresholds = _value(_SCALE, "scale"), _value(_THRESH, "threshold_scale")
 
-    @functools.cache
-    def dataset():
-        if _DATASET.value == "synthetic":
-            return data.load(
-                "synthetic", num_train=_value(_SYN, "synthetic_train"), num_validation=1000, num_test=10
-            )
-        return data.load(_DATASET.value, data_dir=_DATA_DIR.value)
+    from lossevo.data.sources import LOADERS
+
+    if _DATASET.value not in LOADERS:
+        raise app.UsageError(f"--dataset {_DATASET.value!r}: known datasets are {', '.join(sorted(LOADERS))}")
+    if _DATASET.value == "synthetic":
+        dataset_kwargs = {
+            "num_train": _value(_SYN, "synthetic_train"),
+            "num_validation": 1000,
+            "num_test": 10,
+        }
+    else:
+        dataset_kwargs = {"data_dir": _DATA_DIR.value}
 
     config = SearchConfig(
         seed=_SEED.value, population_size=population, initial_size=initial,
-        tournament_size=_value(_TOUR, "tournament"), iterations=_value(_ITERS, "iterations"),
-        batch_size=_BATCH.value, initial_fitness=_INITIAL.value, fitness=_FITNESS.value,
+        tournament_size=_value(_TOUR, "tournament"), iterations=iterations, representation=_REPR.value,
+        batch_size=max(_BATCH.value, _K.value), initial_fitness=_INITIAL.value, fitness=_FITNESS.value,
         seeds=tuple(_SEEDS.value),
         extra={"dataset": _DATASET.value, "scale": scale, "threshold_scale": thresholds,
                "augmentation": _AUGMENT.value},
@@ -115,9 +173,27 @@ def main(argv):
             if row["fitness"] is not None:
                 tf.summary.scalar("child/fitness", row["fitness"], step=i)
 
-    initial_fitness = _fitness(config.initial_fitness, dataset, scale, thresholds)
-    fitness = _fitness(config.fitness, dataset, scale, thresholds)
-    engine = run_search(workdir, config, initial_fitness, fitness, on_iteration=progress)
+    from lossevo.fitness import WorkerPool
+
+    ray = _EXECUTOR.value == "ray"
+    # One worker serves both stages. On Ray, each task builds the fitness from its factory.
+    pool = WorkerPool(_RECYCLE.value) if _ISOLATE.value or ray else None
+    try:
+        k = _K.value
+        initial_fitness = _fitness(config.initial_fitness, dataset_kwargs, scale, thresholds, pool, k)
+        fitness = _fitness(config.fitness, dataset_kwargs, scale, thresholds, pool, k)
+        if ray:
+            from lossevo.evolution.ray_executor import RayExecutor
+            from lossevo.evolution.steady_state import run_search_async
+
+            with RayExecutor(_RAY_ADDRESS.value, num_gpus=_GPUS.value) as executor:
+                engine = run_search_async(workdir, config, initial_fitness, fitness, executor,
+                                          _IN_FLIGHT.value, on_iteration=progress)  # fmt: skip
+        else:
+            engine = run_search(workdir, config, initial_fitness, fitness, on_iteration=progress)
+    finally:
+        if pool is not None:
+            pool.close()
     writer.flush()
 
     members = sorted(engine.population, key=lambda m: -m.fitness)
@@ -131,8 +207,9 @@ def main(argv):
         json.dump({"fitness": best.fitness, "formula": to_paper(best.genome), "genome": best.genome.to_dict()}, f,
                   indent=1)  # fmt: skip
     figures.plot_progress(engine.history).savefig(os.path.join(workdir, "progress.png"), dpi=110)
-    top = {f"#{i} {m.fitness:.3f}": m.genome for i, m in enumerate(members[:5])}
-    figures.plot_phenotypes(top).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=110)
+    if not tree:  # binary phenotypes are a graph-space figure
+        top = {f"#{i} {m.fitness:.3f}": m.genome for i, m in enumerate(members[:5])}
+        figures.plot_phenotypes(top).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=110)
     print(f"best fitness {best.fitness:.4f}: {to_paper(best.genome)}")
     print(f"{len(engine.history)} iterations ({engine.skipped_iterations} skipped); results in {workdir}/")
 

@@ -1,4 +1,8 @@
-"""Evolution: the regularized-evolution engine, its journal, and the search loop."""
+"""Evolution: the regularized-evolution engine, its journal, and the search loop.
+
+The tree GP engine, `GeneticProgramming`, lives in `lossevo.gp` and is importable from
+here too (loaded on first use: `lossevo.gp` itself builds on this package).
+"""
 
 from lossevo.evolution.engine import Candidate, Member, RegularizedEvolution
 from lossevo.evolution.journal import CorruptJournalError, Journal, read_journal
@@ -8,6 +12,7 @@ __all__ = [
     "Candidate",
     "CorruptJournalError",
     "FitnessResult",
+    "GeneticProgramming",
     "Journal",
     "Member",
     "RegularizedEvolution",
@@ -15,3 +20,11 @@ __all__ = [
     "read_journal",
     "run_search",
 ]
+
+
+def __getattr__(name: str):
+    if name == "GeneticProgramming":
+        from lossevo.gp.engine import GeneticProgramming
+
+        return GeneticProgramming
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

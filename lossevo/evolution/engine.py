@@ -77,6 +77,10 @@ class RegularizedEvolution:
       max_redo: evaluations per iteration when results are `None` (7).
       seeds: known genomes to include in the initial population (e.g. named losses).
       sample: draws random genomes, `sample(n, rng)` (default: SPEC §2 initialisation).
+      mutate: makes a mutant, `mutate(parent, rng, population_genomes)`, or returns None
+        when it finds no valid one (default: SPEC §4 mutation with the similarity test).
+        With `sample=lossevo.gp.sample_trees` and `mutate=lossevo.gp.mutate_tree` the
+        engine runs regularized evolution on expression trees.
     """
 
     def __init__(
@@ -90,6 +94,7 @@ class RegularizedEvolution:
         max_redo: int = 7,
         seeds: Sequence[Genome] = (),
         sample: Callable[[int, np.random.Generator], list[Genome]] = sample_population,
+        mutate: Callable[[Genome, np.random.Generator, list[Genome]], Genome | None] | None = None,
     ):
         if population_size > initial_size:
             raise ValueError("population_size cannot exceed initial_size")
@@ -99,6 +104,7 @@ class RegularizedEvolution:
         self.iterations = iterations
         self.max_mutation_tries = max_mutation_tries
         self.max_redo = max_redo
+        self._mutate = mutate
         self.stage = "init"
         self.population: list[Member] = []
         self.history: list[dict] = []  # one row per finished iteration
@@ -176,12 +182,15 @@ class RegularizedEvolution:
 
     def _mutate_into_queue(self, iteration: int) -> bool:
         state = self._open[iteration]
-        index = PopulationIndex(m.genome for m in self.population)
-        result = mutate(state.parent.genome, self.rng, index, self.max_mutation_tries)
-        if result.child is None:
+        if self._mutate is not None:
+            child = self._mutate(state.parent.genome, self.rng, [m.genome for m in self.population])
+        else:
+            index = PopulationIndex(m.genome for m in self.population)
+            child = mutate(state.parent.genome, self.rng, index, self.max_mutation_tries).child
+        if child is None:
             return False
         self._queue.append(
-            self._candidate(result.child, "evolve", iteration=iteration, attempt=state.attempts,
+            self._candidate(child, "evolve", iteration=iteration, attempt=state.attempts,
                             parent_id=state.parent.candidate_id)
         )  # fmt: skip
         state.attempts += 1

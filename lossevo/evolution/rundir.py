@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from lossevo.evolution.journal import CorruptJournalError, read_journal
-from lossevo.genome.genome import Genome, GenomeError
+from lossevo.genome.genome import GenomeError
+from lossevo.gp.kinds import AnyGenome, genome_from_dict
 
 
 def journal_path(run_dir: str) -> str:
@@ -21,10 +22,11 @@ def journal_path(run_dir: str) -> str:
 
 
 def best_candidates(
-    run_dir: str, k: int, stages: tuple[str, ...] = ("rescore", "evolve")
-) -> dict[str, tuple[Genome, float]]:
+    run_dir: str, k: int, stages: tuple[str, ...] = ("rescore", "evolve", "initial")
+) -> dict[str, tuple[AnyGenome, float]]:
     """The best `k` distinct losses (by active-graph hash) evaluated with the surrogate
-    fitness over the whole run: hash -> (genome, fitness)."""
+    fitness over the whole run (GP's generation 0, "initial", included): hash -> (genome, fitness). Genomes of either kind (graph
+    or tree) are decoded by their `kind`."""
     records, _ = read_journal(journal_path(run_dir))
     started = {r["candidate"]: r for r in records if r["type"] == "started"}
     genomes = {r["hash"]: r["genome"] for r in started.values()}
@@ -37,7 +39,7 @@ def best_candidates(
             best[r["hash"]] = r["fitness"]
     top = sorted(best, key=lambda h: (-best[h], h))[:k]
     try:
-        return {h: (Genome.from_dict(genomes[h]), best[h]) for h in top}
+        return {h: (genome_from_dict(genomes[h]), best[h]) for h in top}
     except (KeyError, GenomeError) as e:
         raise CorruptJournalError(f"{journal_path(run_dir)}: cannot rebuild genome {e}") from None
 

@@ -58,17 +58,31 @@ class SearchConfig:
     fitness: str = ""
     seeds: tuple[str, ...] = ()  # named losses seeding the initial population
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    representation: str = "graph"  # "tree": paper 003's GP (population_size=n, iterations=T)
 
 
 def _config_json(config: SearchConfig) -> dict[str, Any]:
     d = dataclasses.asdict(config)
     d["seeds"] = list(d["seeds"])
+    if d["representation"] == "graph":
+        del d["representation"]  # journals written before this field stay resumable
     return json.loads(json.dumps(d))
 
 
 def make_engine(config: SearchConfig) -> RegularizedEvolution:
+    """The engine of `config.representation`: regularized evolution over hidden-state graphs
+    (papers 000/002), or genetic programming over expression trees (paper 003)."""
     from lossevo.losses import get_genome
 
+    if config.representation == "tree":
+        from lossevo.gp import GeneticProgramming
+
+        return GeneticProgramming(
+            np.random.default_rng(config.seed), population_size=config.population_size,
+            generations=config.iterations, seeds=[get_genome(name) for name in config.seeds],
+        )  # fmt: skip
+    if config.representation != "graph":
+        raise ValueError(f"representation must be 'graph' or 'tree', got {config.representation!r}")
     return RegularizedEvolution(
         np.random.default_rng(config.seed),
         population_size=config.population_size,
@@ -97,7 +111,8 @@ def run_search(
         journal.close()
 
 
-def _run(journal, config, initial_fitness, fitness, on_iteration):
+def open_run(journal: Journal, config: SearchConfig) -> None:
+    """Writes the run header to a new journal, or checks that a journal's run has `config`."""
     header = {"type": "run", "schema_version": SCHEMA_VERSION, "config": _config_json(config),
               "versions": library_versions(), "time": time.time()}  # fmt: skip
     if not journal.records:
@@ -107,12 +122,51 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
             f"{journal.path}: this run directory holds a run with another configuration "
             f"({journal.records[0]['config']}); use a new --workdir"
         )
+
+
+def fitness_cache(records: Sequence[dict]) -> dict[tuple[str, str], dict]:
+    """(fitness name, hash) -> the first evaluated `ok` record, from journal records."""
+    cache: dict[tuple[str, str], dict] = {}
+    for r in records:
+        if r["type"] == "finished" and r["status"] == "ok" and not r.get("cached"):
+            cache.setdefault((r["fitness_name"], r["hash"]), r)
+    return cache
+
+
+def started_record(c: Candidate, seed: int, fitness_name: str) -> dict:
+    return {"type": "started", "candidate": c.id, "stage": c.stage, "iteration": c.iteration,
+            "attempt": c.attempt, "parent": c.parent_id, "hash": c.genome.hash_hex,
+            "genome": c.genome.to_dict(), "seed": seed, "fitness_name": fitness_name, "time": time.time()}  # fmt: skip
+
+
+def finished_record(c: Candidate, fitness_name: str, result: FitnessResult | None = None,
+                    cached: dict | None = None) -> dict:  # fmt: skip
+    """The record of an evaluated candidate (`result`) or of a cache hit (`cached` record)."""
+    rec = {"type": "finished", "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
+           "fitness_name": fitness_name}  # fmt: skip
+    if cached is not None:
+        rec.update(fitness=cached["fitness"], status="ok", cached=True)
+    else:
+        value = result.fitness if result.status == "ok" else None
+        rec.update(fitness=value, status=result.status, info=result.info)
+    rec["time"] = time.time()
+    return rec
+
+
+def check_replay(journal: Journal, record: dict, c: Candidate) -> None:
+    """Raises unless the journaled `record` is about the candidate `c` asked on replay."""
+    if record["candidate"] != c.id or record["hash"] != c.genome.hash_hex:
+        raise CorruptJournalError(
+            f"{journal.path}: candidate {record['candidate']} was {record['hash']} in the journal but "
+            f"candidate {c.id} is {c.genome.hash_hex} on replay: the journal does not belong to this code/config"
+        )
+
+
+def _run(journal, config, initial_fitness, fitness, on_iteration):
+    open_run(journal, config)
     finished = {r["candidate"]: r for r in journal.records if r["type"] == "finished"}
     started = {r["candidate"]: r for r in journal.records if r["type"] == "started"}
-    cache: dict[tuple[str, str], dict] = {}
-    for r in finished.values():
-        if r["status"] == "ok" and not r.get("cached"):
-            cache.setdefault((r["fitness_name"], r["hash"]), r)
+    cache = fitness_cache(journal.records)
 
     def fitness_for(c: Candidate) -> Fitness:
         return initial_fitness if c.stage == "init" else fitness
@@ -129,18 +183,11 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
             fn = fitness_for(c)
             record = finished.get(c.id)
             if record is not None:
-                if record["hash"] != c.genome.hash_hex:
-                    raise CorruptJournalError(
-                        f"{journal.path}: candidate {c.id} was {record['hash']} in the journal but is "
-                        f"{c.genome.hash_hex} on replay: the journal does not belong to this code/config"
-                    )
+                check_replay(journal, record, c)
                 results[c.id] = record["fitness"]
             elif (fn.name, c.genome.hash_hex) in cache:
                 hit = cache[(fn.name, c.genome.hash_hex)]
-                rec = {"type": "finished", "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
-                       "fitness_name": fn.name, "fitness": hit["fitness"], "status": "ok", "cached": True,
-                       "time": time.time()}  # fmt: skip
-                journal.append(rec)
+                journal.append(finished_record(c, fn.name, cached=hit))
                 results[c.id] = hit["fitness"]
             else:
                 todo.append(c)
@@ -152,20 +199,13 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
             seeds = [evaluation_seed(config.seed, c.id) for c in group]
             for c, s in zip(group, seeds, strict=True):
                 if c.id not in started:
-                    journal.append(
-                        {"type": "started", "candidate": c.id, "stage": c.stage, "iteration": c.iteration,
-                         "attempt": c.attempt, "parent": c.parent_id, "hash": c.genome.hash_hex,
-                         "genome": c.genome.to_dict(), "seed": s, "fitness_name": fn.name, "time": time.time()}
-                    )  # fmt: skip
+                    journal.append(started_record(c, s, fn.name))
             for c, res in zip(group, fn.evaluate([c.genome for c in group], seeds), strict=True):
-                value = res.fitness if res.status == "ok" else None
-                rec = {"type": "finished", "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
-                       "fitness_name": fn.name, "fitness": value, "status": res.status, "info": res.info,
-                       "time": time.time()}  # fmt: skip
+                rec = finished_record(c, fn.name, res)
                 journal.append(rec)
                 if res.status == "ok":
                     cache.setdefault((fn.name, c.genome.hash_hex), rec)
-                results[c.id] = value
+                results[c.id] = rec["fitness"]
         engine.tell([(c, results[c.id]) for c in asked])
         if on_iteration is not None:
             for row in engine.history[history_len:]:

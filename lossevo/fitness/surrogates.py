@@ -15,11 +15,12 @@ import dataclasses
 import gc
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
 
-from lossevo.data.sources import ImageDataset
+from lossevo.data.sources import ImageDataset, load
 from lossevo.evolution.search import FitnessResult
 from lossevo.genome.genome import Genome
 from lossevo.losses.evolved import EvolvedLoss
@@ -88,6 +89,41 @@ SURROGATES: dict[str, SurrogateSpec] = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class StagePlan:
+    """A surrogate stage with `scale`, `threshold_scale` and `augmentation` applied."""
+
+    stage: Stage
+    recipe: recipes_lib.Recipe  # shortened to `steps`
+    steps: int
+    steps_per_epoch: int
+    threshold: float
+    check_epoch: int  # the first epoch whose training accuracy is held to `threshold`
+
+
+def plan_stages(
+    spec: SurrogateSpec, scale: float = 1.0, threshold_scale: float = 1.0, augmentation: str | None = None
+) -> list[StagePlan]:
+    """Each stage's budget: steps times `scale` (at least 10), epochs of up to 100 steps, the
+    check epoch scaled alike (a pre-check checks at its last epoch), thresholds times
+    `threshold_scale`."""
+    plans = []
+    for stage in spec.stages:
+        steps = max(STEPS_PER_EPOCH // 10, round(stage.steps * scale))
+        per_epoch = min(STEPS_PER_EPOCH, steps)
+        check = stage.check_epoch
+        if check is not None and scale < 1:
+            check = max(1, round(check * scale))
+        if check is None:
+            check = math.ceil(steps / per_epoch)
+        recipe = recipes_lib.get(stage.recipe)
+        if augmentation is not None:
+            recipe = dataclasses.replace(recipe, augmentation=augmentation)
+        recipe = recipes_lib.scaled(recipe, steps)
+        plans.append(StagePlan(stage, recipe, steps, per_epoch, stage.threshold * threshold_scale, check))
+    return plans
+
+
 class _StopBelow(keras.callbacks.Callback):
     def __init__(self, threshold: float, epoch: int):
         super().__init__()
@@ -97,6 +133,11 @@ class _StopBelow(keras.callbacks.Callback):
         if epoch + 1 >= self.epoch and (logs or {}).get("accuracy", 0.0) < self.threshold:
             self.stopped = True
             self.model.stop_training = True
+
+
+def fitness_name(surrogate: str, augmentation: str | None = None) -> str:
+    """The name a surrogate's results are journaled and cached under."""
+    return surrogate if augmentation is None else f"{surrogate}:{augmentation}"
 
 
 class SurrogateFitness:
@@ -124,13 +165,11 @@ class SurrogateFitness:
         if name not in SURROGATES:
             raise ValueError(f"unknown surrogate {name!r}; known: {', '.join(SURROGATES)}")
         self.spec = SURROGATES[name]
-        self.name = name if augmentation is None else f"{name}:{augmentation}"
+        self.name = fitness_name(name, augmentation)
         self.dataset, self.scale = dataset, scale
         self.augmentation, self.jit_compile = augmentation, jit_compile
         self.threshold_scale = threshold_scale
-
-    def _steps(self, steps: int) -> int:
-        return max(STEPS_PER_EPOCH // 10, round(steps * self.scale))
+        self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation)
 
     def evaluate(self, genomes: Sequence[Genome], seeds: Sequence[int]) -> list[FitnessResult]:
         return [self.evaluate_one(g, s) for g, s in zip(genomes, seeds, strict=True)]
@@ -139,20 +178,12 @@ class SurrogateFitness:
         info: dict = {"stages": []}
         best = None
         try:
-            for stage in self.spec.stages:
-                steps = self._steps(stage.steps)
-                per_epoch = min(STEPS_PER_EPOCH, steps)
-                check = stage.check_epoch
-                if check is not None:
-                    check = max(1, round(check * self.scale)) if self.scale < 1 else check
-                threshold = stage.threshold * self.threshold_scale
-                stopper = _StopBelow(threshold, check if check is not None else math.ceil(steps / per_epoch))
-                recipe = recipes_lib.get(stage.recipe)
-                if self.augmentation is not None:
-                    recipe = dataclasses.replace(recipe, augmentation=self.augmentation)
+            for plan in self.plans:
+                stage, steps, threshold = plan.stage, plan.steps, plan.threshold
+                stopper = _StopBelow(threshold, plan.check_epoch)
                 result = train(
-                    stage.model, EvolvedLoss(genome), self.dataset, recipe, steps=steps,
-                    steps_per_epoch=per_epoch, seed=seed % (2**31), callbacks=[stopper],
+                    stage.model, EvolvedLoss(genome), self.dataset, plan.recipe, steps=steps,
+                    steps_per_epoch=plan.steps_per_epoch, seed=seed % (2**31), callbacks=[stopper],
                     evaluate_test=False, jit_compile=self.jit_compile,
                 )  # fmt: skip
                 history = result.history
@@ -176,3 +207,46 @@ class SurrogateFitness:
         finally:
             keras.backend.clear_session()  # models built in a loop otherwise pile up
             gc.collect()
+
+
+@dataclasses.dataclass(frozen=True)
+class SurrogateFactory:
+    """Builds a `SurrogateFitness` from plain values: picklable and hashable, so a worker
+    process (`lossevo.fitness.IsolatedFitness`) can build it, dataset included.
+
+    `dataset_kwargs` are `lossevo.data.load` keyword arguments as sorted (key, value) pairs;
+    `SurrogateFactory.make(...)` takes them as a dict.
+    """
+
+    surrogate: str
+    dataset: str
+    dataset_kwargs: tuple[tuple[str, Any], ...] = ()
+    scale: float = 1.0
+    augmentation: str | None = None
+    jit_compile: bool | str = "auto"
+    threshold_scale: float = 1.0
+    population: int = 0  # K > 0: a `BatchedSurrogateFitness` training K candidates at once
+
+    @classmethod
+    def make(cls, surrogate: str, dataset: str, dataset_kwargs: dict[str, Any] | None = None,
+             **kwargs: Any) -> SurrogateFactory:  # fmt: skip
+        if surrogate not in SURROGATES:
+            raise ValueError(f"unknown surrogate {surrogate!r}; known: {', '.join(SURROGATES)}")
+        return cls(surrogate, dataset, tuple(sorted((dataset_kwargs or {}).items())), **kwargs)
+
+    @property
+    def name(self) -> str:
+        return fitness_name(self.surrogate, self.augmentation)
+
+    def __call__(self) -> SurrogateFitness:
+        dataset = load(self.dataset, **dict(self.dataset_kwargs))
+        if self.population:
+            from lossevo.fitness.batched import BatchedSurrogateFitness
+
+            return BatchedSurrogateFitness(
+                self.surrogate, dataset, self.population, self.scale, self.augmentation,
+                self.jit_compile, self.threshold_scale,
+            )  # fmt: skip
+        return SurrogateFitness(
+            self.surrogate, dataset, self.scale, self.augmentation, self.jit_compile, self.threshold_scale
+        )

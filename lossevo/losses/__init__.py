@@ -5,6 +5,8 @@
     >>> model.compile(optimizer="adam", loss=lossevo.losses.InverseBesselLogarithm())
 
 `get(name)` returns a ready Keras loss; `get_genome(name)` the genome; `names()` lists them.
+NGL is registered twice: `ngl`, the plain Keras loss, and `ngl_tree`, the same function as
+a tree genome of the GP space (`names(include_trees=True)` lists the tree genomes).
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ from typing import Any
 import keras
 
 from lossevo.genome.genome import Genome
+from lossevo.gp.tree import TreeGenome
 from lossevo.losses import catalog
 from lossevo.losses.evolved import EvolvedLoss, evolved_loss
-from lossevo.losses.ngl import NextGenerationLoss, next_generation_loss
+from lossevo.losses.ngl import NGL_TREE, NextGenerationLoss, next_generation_loss
 
 _ENTRIES = {e.name: e for e in catalog.ENTRIES}
 _ALIASES = {alias: e.name for e in catalog.ENTRIES for alias in e.aliases}
 _NOT_GENOMES = {"ngl": NextGenerationLoss}
+_TREE_ENTRIES = {
+    "ngl_tree": catalog.CatalogEntry("ngl_tree", NGL_TREE, 0.0, "003, eq. (1) and (B.1.5), as a tree genome"),
+}
+_GENOME_OF = {"ngl": "ngl_tree"}  # plain losses whose function a tree genome also encodes
 
 
-def names() -> list[str]:
-    """Every registered loss name (aliases not included)."""
-    return sorted([*_ENTRIES, *_NOT_GENOMES])
+def names(include_trees: bool = False) -> list[str]:
+    """Every registered loss name (aliases not included); with `include_trees`, also the
+    tree genomes of the GP space (`ngl_tree`)."""
+    return sorted([*_ENTRIES, *_NOT_GENOMES, *(_TREE_ENTRIES if include_trees else ())])
 
 
 def _canonical(name: str) -> str:
@@ -33,24 +41,26 @@ def _canonical(name: str) -> str:
         raise ValueError(f"a loss name must be a string, got {type(name).__name__}")
     key = name.strip().lower().replace("-", "_")
     key = _ALIASES.get(key, key)
-    if key not in _ENTRIES and key not in _NOT_GENOMES:
+    if key not in _ENTRIES and key not in _NOT_GENOMES and key not in _TREE_ENTRIES:
         raise ValueError(
-            f"unknown loss {name!r}; known losses: {', '.join(names())} "
+            f"unknown loss {name!r}; known losses: {', '.join(names(include_trees=True))} "
             f"(aliases: {', '.join(sorted(_ALIASES))})"
         )
     return key
 
 
 def get_entry(name: str) -> catalog.CatalogEntry:
-    """The catalog entry (genome, label smoothing, source) of a graph-encodable loss."""
+    """The catalog entry (genome, label smoothing, source) of a loss that is a genome: a
+    graph-encodable loss, or a tree genome such as `ngl_tree`."""
     key = _canonical(name)
     if key in _NOT_GENOMES:
-        raise ValueError(f"{name!r} is not encodable in the graph search space; use get({name!r})")
-    return _ENTRIES[key]
+        hint = f", or get_genome({_GENOME_OF[key]!r}) for its tree genome" if key in _GENOME_OF else ""
+        raise ValueError(f"{name!r} is not encodable in the graph search space; use get({name!r}){hint}")
+    return _TREE_ENTRIES[key] if key in _TREE_ENTRIES else _ENTRIES[key]
 
 
-def get_genome(name: str) -> Genome:
-    """The genome of a named loss."""
+def get_genome(name: str) -> Genome | TreeGenome:
+    """The genome of a named loss (a `TreeGenome` for tree entries)."""
     return get_entry(name).genome
 
 
@@ -61,7 +71,7 @@ def get(name: str, **kwargs: Any) -> keras.losses.Loss:
         return _NOT_GENOMES[key](**kwargs)
     if key in _CLASSES:
         return _CLASSES[key](**kwargs)
-    entry = _ENTRIES[key]
+    entry = get_entry(key)
     kwargs.setdefault("label_smoothing", entry.label_smoothing)
     kwargs.setdefault("name", key)
     return EvolvedLoss(entry.genome, **kwargs)
@@ -141,6 +151,7 @@ _CLASSES = {
 }
 
 __all__ = [
+    "NGL_TREE",
     "Baikal",
     "BesselLoss",
     "EvolvedLoss",

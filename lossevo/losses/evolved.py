@@ -1,8 +1,11 @@
 """A genome as a Keras loss: the pure function `evolved_loss` and the class `EvolvedLoss`.
 
-Formula: `L = ±Σ_c f(y_c, ŷ_c)`, the root's output summed over classes, negated when the
-genome's `flip` is set, after label smoothing `y = y (1 - s) + s / C`. Only active nodes are
-computed. Inputs are cast to float32, so the loss computes in float32 under mixed precision.
+Either genome kind (`lossevo.gp.kinds`), after label smoothing `y = y (1 - s) + s / C`:
+- graph: `L = ±Σ_c f(y_c, ŷ_c)`, the root's output summed over classes, negated when the
+  genome's `flip` is set; only active nodes are computed;
+- tree: `L = 1/C Σ_c f(y_c, ŷ_c)`, the mean over classes, as paper 003 writes its losses.
+
+Inputs are cast to float32, so the loss computes in float32 under mixed precision.
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ import keras
 import tensorflow as tf
 
 from lossevo.genome.evaluate import root_values, smooth_labels
-from lossevo.genome.genome import Genome, GenomeError
+from lossevo.gp.evaluate import tree_loss
+from lossevo.gp.kinds import AnyGenome, as_genome
+from lossevo.gp.tree import TreeGenome
 
 
 def evolved_loss(
-    genome: Genome, y_true: tf.Tensor, y_pred: tf.Tensor, label_smoothing: float = 0.0
+    genome: AnyGenome | dict | str, y_true: tf.Tensor, y_pred: tf.Tensor, label_smoothing: float = 0.0
 ) -> tf.Tensor:
     """Per-example loss of a genome (shape `y_pred.shape[:-1]`).
 
     Args:
-      genome: the loss genome.
+      genome: the loss genome (graph or tree), or its JSON dict or string.
       y_true: one-hot or soft targets, `[..., num_classes]`.
       y_pred: predicted probabilities (softmax output), `[..., num_classes]`.
       label_smoothing: Keras-style label smoothing applied to `y_true` first.
@@ -32,6 +37,7 @@ def evolved_loss(
       >>> evolved_loss(catalog.CROSS_ENTROPY, [[0., 1.]], [[0.5, 0.5]]).numpy()
       array([0.6931470], dtype=float32)
     """
+    genome = as_genome(genome)
     y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
     y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
     if not y_true.shape.is_compatible_with(y_pred.shape):
@@ -40,30 +46,24 @@ def evolved_loss(
             "loss needs one-hot (or soft) targets; one-hot encode integer labels first"
         )
     y = smooth_labels(y_true, label_smoothing, "tf")
+    if isinstance(genome, TreeGenome):
+        return tree_loss(genome, y, y_pred)
     values = root_values(genome, y, y_pred, "tf")
     values = tf.broadcast_to(values, tf.shape(y_pred))
     out = tf.reduce_sum(values, axis=-1)
     return -out if genome.flip else out
 
 
-def _as_genome(genome: Genome | dict | str) -> Genome:
-    if isinstance(genome, Genome):
-        return genome
-    if isinstance(genome, str):
-        return Genome.from_json(genome)
-    if isinstance(genome, dict):
-        return Genome.from_dict(genome)
-    raise GenomeError("<genome>", f"expected a Genome, dict or JSON string, got {type(genome).__name__}")
-
-
 @keras.saving.register_keras_serializable(package="lossevo")
 class EvolvedLoss(keras.losses.Loss):
-    """Keras loss computed by a genome's hidden-state graph.
+    """Keras loss computed by a genome: a hidden-state graph or an expression tree.
 
-    Formula: `loss = mean_batch(±Σ_c f(y_c, ŷ_c))` (see `evolved_loss`).
+    Formula: `loss = mean_batch(±Σ_c f(y_c, ŷ_c))` for a graph, `mean_batch(1/C Σ_c f(y_c,
+    ŷ_c))` for a tree (see `evolved_loss`).
 
     Args:
-      genome: a `Genome`, or its JSON dict or string.
+      genome: a `Genome` or `TreeGenome`, or its JSON dict or string (decoded by its
+        `kind`).
       label_smoothing: smoothing applied to the targets, in [0, 1].
       reduction: Keras reduction (default "sum_over_batch_size").
       name: loss name.
@@ -82,7 +82,7 @@ class EvolvedLoss(keras.losses.Loss):
 
     def __init__(
         self,
-        genome: Genome | dict | str,
+        genome: AnyGenome | dict | str,
         label_smoothing: float = 0.0,
         reduction: str | None = "sum_over_batch_size",
         name: str = "evolved_loss",
@@ -91,7 +91,7 @@ class EvolvedLoss(keras.losses.Loss):
         if dtype is not None and keras.dtype_policies.get(dtype).compute_dtype != "float32":
             raise ValueError(f"EvolvedLoss computes in float32; got dtype {dtype!r}")
         super().__init__(name=name, reduction=reduction, dtype="float32")
-        self.genome = _as_genome(genome)
+        self.genome = as_genome(genome)
         if not 0.0 <= float(label_smoothing) <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
         self.label_smoothing = float(label_smoothing)

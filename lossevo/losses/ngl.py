@@ -1,4 +1,5 @@
-"""The Next Generation Loss (NGL) of the GP paper (SPEC §10), not encodable as a graph genome.
+"""The Next Generation Loss (NGL) of the GP paper (SPEC §10): a plain Keras loss, and the
+same function as a tree genome (`NGL_TREE`), which the graph space cannot encode.
 
 Formula: `loss = mean_c(exp(2.4092 - ŷ - ŷ·y) - cos(cos(sin(ŷ))))`, mean over the batch.
 """
@@ -10,7 +11,17 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from lossevo.gp.tree import TreeGenome
+
 NGL_CONSTANT = 2.4092
+
+# exp((α - ŷ) - ŷ·y) - cos(cos(sin(ŷ))), with the operations in the order the plain loss
+# computes them, so the two agree to the last bit in float32.
+NGL_TREE = TreeGenome(
+    ("sub",
+     ("exp", ("sub", ("sub", NGL_CONSTANT, "y_hat"), ("mul", "y_hat", "y"))),
+     ("cos", ("cos", ("sin", "y_hat"))))
+)  # fmt: skip
 
 
 def next_generation_loss(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:

@@ -67,6 +67,17 @@ def _resolve_loss(loss: Any, label_smoothing: float) -> keras.losses.Loss:
     return loss
 
 
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops at the end of an epoch whose loss is NaN/Inf. Unlike `TerminateOnNaN`, it has
+    no per-batch hook, so Keras does not copy the logs to the host after every step (a
+    device sync per step)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+
+
 @contextlib.contextmanager
 def _dtype_policy(policy: str | None):
     if policy is None:
@@ -136,6 +147,8 @@ def train(
     kwargs = dict(model_kwargs or {})
     if phases or (recipe.augment.image_size and name == "efficientnetv2s"):
         kwargs.setdefault("input_shape", (None, None, 3))
+    elif recipe.augment.image_size:  # e.g. the small ResNet9v2 surrogate at 80x80
+        kwargs.setdefault("input_shape", (*(recipe.augment.crop_size or recipe.augment.image_size), 3))
     if recipe.weights:
         kwargs.setdefault("weights", recipe.weights)
     if recipe.dropout is not None:
@@ -155,7 +168,7 @@ def train(
         )
 
     history: dict[str, list[float]] = {}
-    callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
+    callbacks = [_StopOnNonFiniteLoss(), *callbacks]
     epochs_done = 0
 
     def fit(train_ds, val_ds, n_steps: int):
@@ -164,6 +177,7 @@ def train(
         h = net.fit(
             train_ds, validation_data=val_ds, steps_per_epoch=min(steps_per_epoch, n_steps),
             initial_epoch=epochs_done, epochs=epochs_done + n_epochs, callbacks=callbacks, verbose=verbose,
+            shuffle=False,  # the pipeline shuffles
         )  # fmt: skip
         epochs_done += n_epochs
         for k, v in h.history.items():

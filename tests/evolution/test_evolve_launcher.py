@@ -62,6 +62,8 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
         (["--population=0"], "population"),
         (["--population=50", "--initial_size=10"], "cannot exceed"),
         (["--fitness=resnet50"], "known are stub"),
+        (["--dataset=imagenet"], "known datasets are"),
+        (["--representation=tree", "--batched_k=4"], "graph genomes only"),
         (["--no_such_flag"], "no_such_flag"),
     ],
 )
@@ -97,3 +99,47 @@ def test_small_real_search_beats_a_random_genome(tmp_path):
     random_init = [r["fitness"] or 0.0 for r in records if r["type"] == "finished" and r["candidate"] < 8]
     assert best > sorted(random_init)[len(random_init) // 2]  # better than the median random genome
     assert best > 0.2  # well above chance (0.1) on the synthetic set
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert all(r["info"]["worker_pid"] > 0 for r in evaluated)  # isolated in a worker by default
+
+
+def test_tree_search_with_the_stub_fitness(tmp_path):
+    run = tmp_path / "tree"
+    args = ["--representation=tree", "--fitness=stub", "--population=4", "--iterations=3", "--seed=3"]
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    best = json.loads((run / "best.json").read_text())
+    assert best["genome"]["kind"] == "tree" and "y" in best["formula"]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    assert records[0]["config"]["representation"] == "tree"
+    assert {r["stage"] for r in records if r["type"] == "finished"} == {"initial", "evolve"}
+    assert not (run / "best_phenotypes.png").exists()
+
+
+def test_ray_executor_from_the_launcher(tmp_path):
+    pytest.importorskip("ray")
+    run = tmp_path / "ray"
+    args = [*STUB[:2], "--population=2", "--initial_size=3", "--tournament=2", "--iterations=1",
+            "--executor=ray", "--max_in_flight=2"]  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert evaluated and all(r["info"]["worker_pid"] > 0 for r in evaluated)
+    assert "1 iterations" in out.stdout
+
+
+def test_population_batched_search_in_a_worker(tmp_path):
+    run = tmp_path / "batched"
+    args = ["--small", "--population=2", "--initial_size=4", "--tournament=2", "--iterations=2",
+            "--synthetic_train=300", "--batched_k=2"]  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    assert records[0]["config"]["batch_size"] == 2
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert {r["status"] for r in evaluated} <= {"ok", "rejected"}
+    assert any(r["status"] == "ok" for r in evaluated)
+    # K candidates per task: the initial population's 4 candidates ran in 2 tasks of one worker
+    init = [r["info"]["worker_pid"] for r in evaluated if r["stage"] == "init"]
+    assert len(init) == 4 and len(set(init)) == 1

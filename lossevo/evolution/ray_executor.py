@@ -1,0 +1,97 @@
+"""Evaluations as Ray tasks, for `run_search_async` across the GPUs of one machine or a
+cluster (optional dependency: `pip install "lossevo[ray]"`).
+
+    with RayExecutor(address=None) as executor:      # None: a local Ray; "auto" or "ray://…"
+        run_search_async(workdir, config, initial, fitness, executor, max_in_flight=8)
+
+- One process per task (`max_calls=1`): each evaluation runs in a fresh Ray worker
+  process, so the memory TensorFlow keeps after building a model goes with it.
+- GPU-aware: `num_gpus` per task (default: one GPU per task when the cluster has GPUs,
+  none otherwise; a fraction such as 0.25 packs four evaluations on a GPU, with TensorFlow's
+  memory growth switched on so they can share it).
+- Retried when a worker dies (`max_retries`, Ray's system-failure retries: a killed or
+  crashed process, a lost node). An exception *inside* the evaluation is not retried: the
+  fitness records it as a failed candidate. When the retries are spent, the search records
+  the candidate as failed and goes on.
+
+A fitness with a `factory` attribute (`lossevo.fitness.IsolatedFitness`) is rebuilt in the
+task from its factory, so only plain values travel (the dataset loads in the worker); any
+other fitness object is pickled to the task as it is.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from typing import Any
+
+from lossevo.evolution.search import Fitness, FitnessResult
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError as e:
+        raise ImportError('RayExecutor needs Ray: pip install "lossevo[ray]"') from e
+    return ray
+
+
+def _task(payload: Any, build: bool, genome: Any, seed: int, gpus: float) -> FitnessResult:
+    if gpus:
+        import tensorflow as tf
+
+        for gpu in tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.set_memory_growth(gpu, True)
+    from lossevo.fitness.isolated import rss_mb
+
+    fitness = payload() if build else payload
+    result = fitness.evaluate([genome], [seed])[0]
+    result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
+    return result
+
+
+class RayExecutor:
+    """Runs evaluations as Ray tasks (see module doc).
+
+    Args:
+      address: `ray.init` address; None starts a local Ray (unless one is running already).
+      num_gpus: GPUs per task; None: 1 if the cluster has GPUs, else 0.
+      num_cpus: CPUs per task (Ray schedules as many tasks at once as resources allow).
+      max_retries: re-runs of a task whose worker died.
+      init_kwargs: more `ray.init` arguments (e.g. `num_cpus` for a local Ray).
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        num_gpus: float | None = None,
+        num_cpus: float = 1,
+        max_retries: int = 3,
+        init_kwargs: dict[str, Any] | None = None,
+    ):
+        ray = _ray()
+        self._owns = not ray.is_initialized()
+        if self._owns:
+            ray.init(address=address, **(init_kwargs or {}))
+        if num_gpus is None:
+            num_gpus = 1 if ray.cluster_resources().get("GPU", 0) else 0
+        self.num_gpus, self.num_cpus, self.max_retries = num_gpus, num_cpus, max_retries
+        self._remote = ray.remote(max_calls=1)(_task).options(
+            num_cpus=num_cpus, num_gpus=num_gpus, max_retries=max_retries, retry_exceptions=False
+        )
+
+    def submit(self, fitness: Fitness, genome: Any, seed: int) -> cf.Future:
+        factory = getattr(fitness, "factory", None)
+        payload, build = (factory, True) if factory is not None else (fitness, False)
+        return self._remote.remote(payload, build, genome, int(seed), self.num_gpus).future()
+
+    def close(self) -> None:
+        if self._owns:
+            _ray().shutdown()
+            self._owns = False
+
+    def __enter__(self) -> RayExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

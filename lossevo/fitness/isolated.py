@@ -1,0 +1,177 @@
+"""Fitness evaluated in a worker process that is replaced every N candidates.
+
+TensorFlow does not give back all the memory of models built in a loop, even after
+`keras.backend.clear_session()` and `gc.collect()` (`benchmarks/bench_search.py` measured
+about 13 MB per candidate, 3.4 GB after 200). A search of thousands of candidates
+therefore evaluates in a separate process that exits after `recycle_every` candidates and
+takes its memory with it:
+
+    factory = SurrogateFactory("convnet", dataset="synthetic", scale=0.05)
+    with WorkerPool(recycle_every=50) as pool:
+        fitness = IsolatedFitness(factory, pool)
+        results = fitness.evaluate(genomes, seeds)
+
+The worker builds the fitness itself from `factory` (a picklable, hashable callable such
+as `SurrogateFactory`), so the dataset is loaded in the worker and the parent never
+imports a model. A worker that dies (segfault, out-of-memory kill) fails only the
+candidate it was evaluating, recorded as `failed`; the next evaluation starts a new worker.
+An exception raised while *building* the fitness (say, a dataset that is not available
+offline) is a configuration error and is raised in the parent. Each result's `info` gets
+the worker's pid and resident memory, so the journal shows the memory of a long search.
+Several `IsolatedFitness` objects may share one pool (one worker process).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from lossevo.evolution.search import Fitness, FitnessResult
+
+_FITNESS: dict[Any, Fitness] = {}  # per worker process: the fitness objects built so far
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process in MB (Linux `/proc`; NaN elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit when the parent is gone (killed with SIGKILL, say)."""
+
+    def loop():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def _evaluate_in_worker(
+    factory: Callable[[], Fitness], genomes: list, seeds: list[int]
+) -> list[FitnessResult]:
+    fitness = _FITNESS.get(factory)
+    if fitness is None:
+        fitness = _FITNESS[factory] = factory()
+    results = fitness.evaluate(genomes, seeds)
+    for result in results:
+        result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
+    return results
+
+
+class WorkerDiedError(RuntimeError):
+    """The worker process ended while evaluating (crash, kill, out of memory)."""
+
+
+class WorkerPool:
+    """One spawned worker process, replaced after `recycle_every` tasks or when it dies.
+
+    Args:
+      recycle_every: tasks a worker runs before it exits and a fresh one starts
+        (bounds the memory TensorFlow leaks per candidate; each start costs a few seconds
+        of imports and dataset loading).
+    """
+
+    def __init__(self, recycle_every: int = 50):
+        if recycle_every < 1:
+            raise ValueError(f"recycle_every must be >= 1, got {recycle_every}")
+        self.recycle_every = recycle_every
+        self._executor: cf.ProcessPoolExecutor | None = None
+
+    def _pool(self) -> cf.ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = cf.ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+                max_tasks_per_child=self.recycle_every,
+            )
+        return self._executor
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Runs `fn(*args)` in the worker; raises `WorkerDiedError` if the worker dies."""
+        try:
+            return self._pool().submit(fn, *args).result()
+        except BrokenProcessPool as e:
+            self.close()
+            raise WorkerDiedError(str(e) or "the worker process ended abruptly") from e
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class IsolatedFitness:
+    """A `Fitness` that evaluates each candidate in a `WorkerPool`'s process.
+
+    Args:
+      factory: builds the fitness inside the worker; must be picklable and hashable (a
+        frozen dataclass such as `SurrogateFactory`, or a module-level function) and have
+        a `name` unless `name` is given.
+      pool: the worker pool (default: a new one with `recycle_every`).
+      name: the fitness name (journal and cache key; default `factory.name`).
+      recycle_every: for the default pool (counted in tasks).
+      chunk_size: candidates per task (1: a dying worker fails one candidate; K for a
+        `BatchedSurrogateFitness` of population K, which trains a task's candidates at once).
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], Fitness],
+        pool: WorkerPool | None = None,
+        name: str | None = None,
+        recycle_every: int = 50,
+        chunk_size: int = 1,
+    ):
+        if not isinstance(factory, Hashable):
+            raise TypeError(f"the fitness factory must be hashable (a frozen dataclass): {factory!r}")
+        try:
+            pickle.dumps(factory)
+        except Exception as e:
+            raise TypeError(
+                f"the fitness factory must be picklable to reach the worker process (a module-level "
+                f"function or a frozen dataclass, not a lambda or closure): {factory!r}: {e}"
+            ) from e
+        self.factory = factory
+        self.name = name if name is not None else factory.name
+        self.pool = pool if pool is not None else WorkerPool(recycle_every)
+        self.chunk_size = chunk_size
+
+    def evaluate(self, genomes: Sequence[Any], seeds: Sequence[int]) -> list[FitnessResult]:
+        if len(genomes) != len(seeds):
+            raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
+        out = []
+        for i in range(0, len(genomes), self.chunk_size):
+            chunk = list(genomes[i : i + self.chunk_size])
+            try:
+                out += self.pool.run(
+                    _evaluate_in_worker, self.factory, chunk, [int(s) for s in seeds[i : i + len(chunk)]]
+                )
+            except WorkerDiedError as e:
+                out += [FitnessResult(None, "failed", {"reason": f"worker process died: {e}"}) for _ in chunk]
+        return out
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,128 @@
+"""Steady-state (asynchronous) search: results in completion order, exact replay on resume."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from lossevo import fitness
+from lossevo.evolution import SearchConfig, read_journal, run_search
+from lossevo.evolution.steady_state import ThreadExecutor, run_search_async
+
+CFG = SearchConfig(seed=5, population_size=5, initial_size=10, tournament_size=3, iterations=30,
+                   initial_fitness="stub", fitness="stub")  # fmt: skip
+
+
+class Counting:
+    """HashFitness that counts evaluations and sleeps a random while (so threads finish
+    out of order)."""
+
+    def __init__(self, jitter: float = 0.0):
+        self.inner, self.name, self.jitter = fitness.HashFitness(), "stub", jitter
+        self.evaluated: list[str] = []
+        self._lock = threading.Lock()
+
+    def evaluate(self, genomes, seeds):
+        if self.jitter:
+            time.sleep(random.random() * self.jitter)
+        with self._lock:
+            self.evaluated.extend(g.hash_hex for g in genomes)
+        return self.inner.evaluate(genomes, seeds)
+
+
+def _records(path, kind="finished"):
+    return [r for r in read_journal(str(path / "journal.jsonl"))[0] if r["type"] == kind]
+
+
+def _population(engine):
+    return [(m.candidate_id, m.genome.hash_hex, m.fitness, m.age) for m in engine.population]
+
+
+def test_one_in_flight_equals_the_synchronous_search(tmp_path):
+    sync = run_search(str(tmp_path / "sync"), CFG, fitness.HashFitness(), fitness.HashFitness())
+    with ThreadExecutor(1) as ex:
+        fn = fitness.HashFitness()
+        steady = run_search_async(str(tmp_path / "async"), CFG, fn, fn, ex, max_in_flight=1)
+    assert _population(steady) == _population(sync)
+    key = ("candidate", "hash", "fitness", "status", "cached")
+    strip = lambda rs: [tuple(r.get(k) for k in key) for r in rs]  # noqa: E731
+    assert strip(_records(tmp_path / "async")) == strip(_records(tmp_path / "sync"))
+
+
+def test_many_in_flight_finishes_with_every_iteration_and_no_repeats(tmp_path):
+    fn = Counting(jitter=0.02)
+    with ThreadExecutor(4) as ex:
+        engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=4)
+    assert engine.done and len(engine.history) == CFG.iterations
+    finished = _records(tmp_path)
+    assert len({r["candidate"] for r in finished}) == len(finished)
+    started = {r["candidate"] for r in _records(tmp_path, "started")}
+    assert started == {r["candidate"] for r in finished if not r.get("cached")}
+    assert len(fn.evaluated) == len(started)
+
+
+@pytest.mark.parametrize("stop_after", [1, 7, 19])
+def test_resume_replays_exactly_and_repeats_nothing(tmp_path, stop_after):
+    class Stop(Exception):
+        pass
+
+    def stop(engine, row):
+        if len(engine.history) >= stop_after:
+            raise Stop
+
+    first = Counting(jitter=0.01)
+    with pytest.raises(Stop), ThreadExecutor(3) as ex:
+        run_search_async(str(tmp_path), CFG, first, first, ex, max_in_flight=3, on_iteration=stop)
+    done_before = {r["candidate"] for r in _records(tmp_path) if not r.get("cached")}
+    hashes_before = {r["hash"] for r in _records(tmp_path) if r["status"] == "ok"}
+
+    second = Counting(jitter=0.01)
+    with ThreadExecutor(3) as ex:
+        engine = run_search_async(str(tmp_path), CFG, second, second, ex, max_in_flight=3)
+    assert engine.done and len(engine.history) == CFG.iterations
+    finished = _records(tmp_path)
+    assert len({r["candidate"] for r in finished}) == len(finished)  # nothing told twice
+    assert not hashes_before & set(second.evaluated)  # no finished (ok) evaluation repeated
+    assert done_before <= {r["candidate"] for r in finished}
+
+    third = Counting()  # a finished run replays to the same engine and evaluates nothing
+    with ThreadExecutor(3) as ex:
+        again = run_search_async(str(tmp_path), CFG, third, third, ex, max_in_flight=3)
+    assert third.evaluated == []
+    assert _population(again) == _population(engine) and again.history == engine.history
+
+
+def test_replay_of_a_foreign_journal_is_refused(tmp_path):
+    fn = fitness.HashFitness()
+    with ThreadExecutor(2) as ex:
+        run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
+    path = tmp_path / "journal.jsonl"
+    lines = path.read_text().splitlines()
+    i = next(i for i, line in enumerate(lines) if '"started"' in line)
+    lines[i] = lines[i].replace('"hash":"', '"hash":"0', 1)
+    assert lines[i] != path.read_text().splitlines()[i]
+    path.write_text("\n".join(lines) + "\n")
+    from lossevo.evolution import CorruptJournalError
+
+    with pytest.raises(CorruptJournalError, match="does not belong"), ThreadExecutor(2) as ex:
+        run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
+
+
+def test_an_executor_failure_is_a_failed_candidate(tmp_path):
+    class Flaky:
+        name = "stub"
+
+        def evaluate(self, genomes, seeds):
+            if genomes[0].hash_hex[1] in "01234567":
+                raise ConnectionError("worker lost")
+            return fitness.HashFitness().evaluate(genomes, seeds)
+
+    fn = Flaky()
+    with ThreadExecutor(2) as ex:
+        engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
+    failed = [r for r in _records(tmp_path) if r["status"] == "failed"]
+    assert any("ConnectionError: worker lost" in r["info"]["reason"] for r in failed)
+    assert engine.done

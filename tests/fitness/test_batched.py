@@ -1,0 +1,129 @@
+"""Population-batched evaluation: K copies in one compiled step train like K solo runs, never
+re-trace for new candidates, and stop, fail and freeze one copy at a time."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lossevo
+from lossevo.fitness.batched import BatchedSurrogateFitness
+from lossevo.losses import EvolvedLoss, catalog
+from lossevo.training import recipes
+from lossevo.training.population import PopulationTrainer, train_population
+from lossevo.training.train import train
+
+STEPS, PER_EPOCH, BATCH, BUFFER = 8, 4, 16, 256
+GENOMES = (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, catalog.BAIKAL)
+SEEDS = (3, 11, 5)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return lossevo.data.load("synthetic", num_train=128, num_validation=40, num_test=16, seed=0)
+
+
+@pytest.fixture(scope="module")
+def trainer(dataset):
+    recipe = recipes.scaled(recipes.get("convnet_surrogate"), STEPS, BATCH)
+    return PopulationTrainer("convnet", dataset.num_classes, recipe, population=3, jit_compile=False)
+
+
+@pytest.fixture(scope="module")
+def batched_runs(trainer, dataset):
+    return train_population(trainer, dataset, GENOMES, SEEDS, steps=STEPS, steps_per_epoch=PER_EPOCH,
+                            shuffle_buffer=BUFFER, keep_weights=True)  # fmt: skip
+
+
+def test_batched_equals_solo_train(batched_runs, dataset):
+    for genome, seed, run in zip(GENOMES, SEEDS, batched_runs, strict=True):
+        solo = train("convnet", EvolvedLoss(genome), dataset, "convnet_surrogate", steps=STEPS,
+                     steps_per_epoch=PER_EPOCH, batch_size=BATCH, seed=seed, evaluate_test=False,
+                     shuffle_buffer=BUFFER, jit_compile=False)  # fmt: skip
+        assert len(run.history["loss"]) == len(solo.history["loss"]) == 2
+        np.testing.assert_allclose(run.history["accuracy"], solo.history["accuracy"], atol=1 / (4 * BATCH))
+        np.testing.assert_allclose(run.history["val_accuracy"], solo.history["val_accuracy"], atol=1 / 40)
+        np.testing.assert_allclose(run.history["loss"], solo.history["loss"], rtol=1e-4)
+        # Bitwise equal with TF_ENABLE_ONEDNN_OPTS=0; oneDNN's fused kernels round differently
+        # inside and outside the batched program, and Adam amplifies the last bits.
+        for got, want in zip(run.weights, solo.model.weights, strict=True):
+            np.testing.assert_allclose(got, want.numpy(), atol=3e-3)
+        assert run.best_val_accuracy == pytest.approx(solo.best_val_accuracy, abs=1 / 40)
+
+
+def test_k_batched_equals_k_separate_runs_exactly(batched_runs, trainer, dataset):
+    alone = PopulationTrainer("convnet", dataset.num_classes, trainer.recipe, population=1, jit_compile=False)
+    for genome, seed, run in zip(GENOMES, SEEDS, batched_runs, strict=True):
+        (single,) = train_population(alone, dataset, [genome], [seed], steps=STEPS, steps_per_epoch=PER_EPOCH,
+                                     shuffle_buffer=BUFFER, keep_weights=True)  # fmt: skip
+        assert single.history == run.history
+        for a, b in zip(single.weights, run.weights, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert alone.trace_counts == {"train": 1, "evaluate": 1}
+
+
+def test_new_candidates_do_not_retrace(batched_runs, trainer, dataset):
+    others = (catalog.A2, catalog.BESSEL, catalog.CROSS_ENTROPY, catalog.NEUROLOSS2)  # 4 > K: a refill
+    runs = train_population(trainer, dataset, others, (1, 2, 3, 4), steps=STEPS, steps_per_epoch=PER_EPOCH,
+                            shuffle_buffer=BUFFER)  # fmt: skip
+    assert all(len(r.history["loss"]) == 2 for r in runs)
+    assert runs[2].history == batched_runs[0].history  # same loss and seed, other batch mates
+    assert runs[0].history != batched_runs[0].history
+    assert trainer.trace_counts == {"train": 1, "evaluate": 1}
+    assert trainer._train_fn.experimental_get_tracing_count() == 1
+
+
+def test_inactive_copy_is_frozen(trainer):
+    for slot, (genome, seed) in enumerate(zip(GENOMES, SEEDS, strict=True)):
+        trainer.assign(slot, genome, seed)
+    trainer.deactivate(1)
+
+    def state(slot):
+        return [
+            v.numpy().copy() for v in (*trainer.models[slot].variables, *trainer.optimizers[slot].variables)
+        ]
+
+    before = [state(s) for s in range(3)]
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, BATCH, 32, 32, 3)).astype(np.float32))
+    y = tf.one_hot(rng.integers(0, 10, (3, BATCH)), 10)
+    for _ in range(2):
+        trainer.train_step(x, y)
+    after = [state(s) for s in range(3)]
+    for a, b in zip(before[1], after[1], strict=True):
+        np.testing.assert_array_equal(a, b)  # weights, BN statistics, dropout seed, Adam slots
+    for s in (0, 2):
+        assert any(not np.array_equal(a, b) for a, b in zip(before[s], after[s], strict=True))
+    assert trainer.epoch_metrics()["steps_seen"].tolist() == [2 * BATCH, 0, 2 * BATCH]
+    assert trainer.trace_counts["train"] == 1
+
+
+def test_early_stop_deactivates_and_refills(trainer, dataset):
+    runs = train_population(trainer, dataset, (*GENOMES, catalog.A2), (1, 2, 3, 4), steps=STEPS,
+                            steps_per_epoch=PER_EPOCH, stop_threshold=1.01, stop_epoch=1,
+                            shuffle_buffer=BUFFER)  # fmt: skip
+    assert all(r.stopped and len(r.history["accuracy"]) == 1 for r in runs)  # the 4th got a freed copy
+    assert trainer.trace_counts["train"] == 1
+
+
+def test_fitness_nan_candidate_fails_alone(dataset):
+    fitness = BatchedSurrogateFitness("convnet", dataset, population=3, scale=0.001, jit_compile=False,
+                                      threshold_scale=0.0, shuffle_buffer=BUFFER)  # fmt: skip
+    with_nan = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.C1, catalog.BAIKAL], [7, 8, 9])
+    assert [r.status for r in with_nan] == ["ok", "failed", "ok"]
+    assert with_nan[1].info["reason"] == "non-finite loss"
+    without = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.BAIKAL], [7, 9])
+    assert [r.fitness for r in without] == [with_nan[0].fitness, with_nan[2].fitness]
+    assert 0.0 <= with_nan[0].fitness <= 1.0
+    assert fitness.trainers[0].trace_counts == {"train": 1, "evaluate": 1}
+    strict = BatchedSurrogateFitness(
+        "convnet",
+        dataset,
+        population=3,
+        scale=0.001,
+        jit_compile=False,
+        threshold_scale=10.0,
+        shuffle_buffer=BUFFER,
+    )  # threshold 3.7: unreachable
+    strict.trainers = fitness.trainers  # same stage and K: reuse the compiled trainer
+    assert [r.status for r in strict.evaluate([catalog.CROSS_ENTROPY], [7])] == ["rejected"]
+    assert fitness.trainers[0].trace_counts == {"train": 1, "evaluate": 1}

@@ -1,0 +1,170 @@
+"""`IsolatedFitness`: evaluation in a recycled worker process (memory containment)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from lossevo import data
+from lossevo.fitness import HashFitness, IsolatedFitness, SurrogateFactory, SurrogateFitness, WorkerPool
+from lossevo.genome.sampling import sample_population
+
+GENOMES = sample_population(5, np.random.default_rng(3))
+
+
+@dataclasses.dataclass(frozen=True)
+class StubFactory:
+    """A picklable factory of `HashFitness`, crashing the worker on one genome."""
+
+    name: str = "stub"
+    crash_on: str = ""  # hash of the genome whose evaluation kills the worker
+    fail_build: bool = False
+
+    def __call__(self):
+        if self.fail_build:
+            raise FileNotFoundError("no such dataset: nowhere.npz")
+        inner = HashFitness(self.name)
+        crash_on = self.crash_on
+
+        class Crashing:
+            name = inner.name
+
+            def evaluate(self, genomes, seeds):
+                if any(g.hash_hex == crash_on for g in genomes):
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return inner.evaluate(genomes, seeds)
+
+        return Crashing()
+
+
+def test_results_equal_in_process_and_workers_are_recycled():
+    with WorkerPool(recycle_every=2) as pool:
+        fitness = IsolatedFitness(StubFactory(), pool)
+        results = fitness.evaluate(GENOMES, range(5))
+    expected = HashFitness("stub").evaluate(GENOMES, range(5))
+    assert [(r.fitness, r.status) for r in results] == [(r.fitness, r.status) for r in expected]
+    pids = [r.info["worker_pid"] for r in results]
+    assert os.getpid() not in pids
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]  # a new worker every 2 candidates
+    assert all(r.info["worker_rss_mb"] > 0 for r in results)
+    assert fitness.name == "stub"
+
+
+def test_chunks_of_candidates_per_task():
+    with WorkerPool(recycle_every=1) as pool:  # a new worker per task
+        results = IsolatedFitness(StubFactory(), pool, chunk_size=2).evaluate(GENOMES, range(5))
+    expected = HashFitness("stub").evaluate(GENOMES, range(5))
+    assert [r.fitness for r in results] == [r.fitness for r in expected]
+    pids = [r.info["worker_pid"] for r in results]
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+    with pytest.raises(ValueError, match="seeds"):
+        IsolatedFitness(StubFactory(), pool).evaluate(GENOMES, [0])
+
+
+def test_a_dying_worker_fails_only_its_candidate():
+    fitness = IsolatedFitness(StubFactory(crash_on=GENOMES[1].hash_hex), recycle_every=10)
+    try:
+        results = fitness.evaluate(GENOMES[:3], [0, 1, 2])
+    finally:
+        fitness.close()
+    assert results[1].status == "failed" and results[1].fitness is None
+    assert "worker process died" in results[1].info["reason"]
+    expected = HashFitness("stub").evaluate([GENOMES[0], GENOMES[2]], [0, 2])
+    assert [results[0].fitness, results[2].fitness] == [e.fitness for e in expected]
+    assert results[0].info["worker_pid"] != results[2].info["worker_pid"]
+
+
+def test_a_fitness_that_cannot_be_built_is_an_error_in_the_parent():
+    fitness = IsolatedFitness(StubFactory(fail_build=True), recycle_every=1)
+    try:
+        with pytest.raises(FileNotFoundError, match=r"nowhere\.npz"):
+            fitness.evaluate(GENOMES[:1], [0])
+    finally:
+        fitness.close()
+
+
+def test_factories_must_reach_the_worker():
+    with pytest.raises(TypeError, match="picklable"):
+        IsolatedFitness(lambda: HashFitness(), name="x")
+    with pytest.raises(TypeError, match="hashable"):
+        IsolatedFitness([HashFitness], name="x")
+    with pytest.raises(ValueError, match="recycle_every"):
+        WorkerPool(recycle_every=0)
+
+
+def test_surrogate_in_a_worker_equals_in_process():
+    kwargs = {"num_train": 256, "num_validation": 64, "num_test": 8}
+    factory = SurrogateFactory.make("convnet", "synthetic", kwargs, scale=0.002, threshold_scale=0.0)
+    assert factory == SurrogateFactory.make("convnet", "synthetic", dict(reversed(kwargs.items())),
+                                            scale=0.002, threshold_scale=0.0)  # fmt: skip
+    assert hash(factory) and factory.name == "convnet"
+    local = SurrogateFitness("convnet", data.load("synthetic", **kwargs), scale=0.002, threshold_scale=0.0)
+    isolated = IsolatedFitness(factory, recycle_every=5)
+    try:
+        got = isolated.evaluate(GENOMES[:2], [7, 8])
+    finally:
+        isolated.close()
+    want = local.evaluate(GENOMES[:2], [7, 8])
+    for g, w in zip(got, want, strict=True):
+        assert g.status == w.status == "ok"
+        assert g.fitness == pytest.approx(w.fitness, abs=1e-6)
+        assert g.info["stages"] == w.info["stages"]
+    with pytest.raises(ValueError, match="known: convnet"):
+        SurrogateFactory.make("resnet50", "synthetic")
+
+
+def test_worker_exits_when_the_parent_is_killed(tmp_path):
+    pidfile = tmp_path / "worker.pid"
+    script = textwrap.dedent(f"""
+        import dataclasses, os, time
+        from lossevo.fitness import IsolatedFitness
+        from lossevo.genome.sampling import sample_population
+        import numpy as np
+
+        @dataclasses.dataclass(frozen=True)
+        class Slow:
+            name: str = "slow"
+            def __call__(self):
+                return self
+            def evaluate(self, genomes, seeds):
+                open({str(pidfile)!r}, "w").write(str(os.getpid()))
+                time.sleep(120)
+
+        if __name__ == "__main__":
+            IsolatedFitness(Slow()).evaluate(sample_population(1, np.random.default_rng(0)), [0])
+    """)
+    path = tmp_path / "parent.py"
+    path.write_text(script)
+    parent = subprocess.Popen([sys.executable, str(path)], cwd=tmp_path)
+    try:
+        deadline = time.time() + 120
+        while not pidfile.exists() or not pidfile.read_text():
+            assert time.time() < deadline, "the worker never started"
+            assert parent.poll() is None, "the parent exited early"
+            time.sleep(0.2)
+        worker = int(pidfile.read_text())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.time() + 15
+        while _alive(worker):
+            assert time.time() < deadline, "the worker outlived its parent"
+            time.sleep(0.2)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "State:\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
