@@ -14,7 +14,7 @@ setup(
     description="Neural loss function search (Morgan & Hougen) for TensorFlow/Keras 3",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
-    python_requires=">=3.10",
+    python_requires=">=3.11",  # ProcessPoolExecutor(max_tasks_per_child)
     packages=find_packages(include=["lossevo", "lossevo.*"]),
     install_requires=[
         # Plain `tensorflow`: on Linux the same wheel runs on CPU and, with CUDA present

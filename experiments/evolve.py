@@ -60,7 +60,12 @@ _ISOLATE = flags.DEFINE_bool(
     "Evaluate in a worker process recycled every --recycle_every candidates "
     "(keeps memory flat over a long search; a crashing evaluation fails only its candidate).",
 )
-_RECYCLE = flags.DEFINE_integer("recycle_every", 50, "Candidates per worker process.", lower_bound=1)
+_RECYCLE = flags.DEFINE_integer(
+    "recycle_every",
+    50,
+    "Tasks per worker process (a task is one candidate, or K with --batched_k).",
+    lower_bound=1,
+)
 _REPR = flags.DEFINE_enum(
     "representation",
     "graph",
@@ -120,6 +125,10 @@ def main(argv):
     from lossevo.gp.kinds import to_paper  # formulas of either representation
 
     tree = _REPR.value == "tree"
+    if _EXECUTOR.value == "ray" and _K.value:
+        raise app.UsageError(
+            "--batched_k cannot be used with --executor=ray: it runs one candidate per Ray task"
+        )
     if tree and _K.value:
         raise app.UsageError(
             "--batched_k trains graph genomes only (its interpreted loss); drop it for trees"

@@ -54,7 +54,8 @@ class Member:
     candidate_id: int
 
 
-def _ok(fitness: float | None) -> bool:
+def succeeded(fitness: float | None) -> bool:
+    """A fitness that counts: not None (rejected) and not NaN (failed)."""
     return fitness is not None and not (isinstance(fitness, float) and math.isnan(fitness))
 
 
@@ -198,7 +199,7 @@ class RegularizedEvolution:
 
     def _tell_child(self, candidate: Candidate, fitness: float | None) -> None:
         state = self._open[candidate.iteration]
-        if _ok(fitness):
+        if succeeded(fitness):
             self._finish_iteration(candidate.iteration, candidate, fitness)
         elif state.attempts >= self.max_redo or not self._mutate_into_queue(candidate.iteration):
             self._finish_iteration(candidate.iteration, candidate, None)
@@ -229,4 +230,4 @@ class RegularizedEvolution:
 
 def _score(fitness: float | None) -> float:
     """Fitness for ranking: failures rank lowest (the authors' code scores them 0)."""
-    return float(fitness) if _ok(fitness) else 0.0
+    return float(fitness) if succeeded(fitness) else 0.0

@@ -22,10 +22,9 @@ other fitness object is pickled to the task as it is.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import os
 from typing import Any
 
-from lossevo.evolution.search import Fitness, FitnessResult
+from lossevo.evolution.search import EvaluationLostError, Fitness, FitnessResult
 
 
 def _ray():
@@ -42,12 +41,23 @@ def _task(payload: Any, build: bool, genome: Any, seed: int, gpus: float) -> Fit
 
         for gpu in tf.config.list_physical_devices("GPU"):
             tf.config.experimental.set_memory_growth(gpu, True)
-    from lossevo.fitness.isolated import rss_mb
+    from lossevo.fitness.isolated import tag_worker
 
     fitness = payload() if build else payload
-    result = fitness.evaluate([genome], [seed])[0]
-    result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
-    return result
+    return tag_worker(fitness.evaluate([genome], [seed]))[0]
+
+
+def _translate(error: BaseException) -> BaseException:
+    """Ray's errors: the evaluation's own exception, or `EvaluationLostError` for a lost worker."""
+    exceptions = _ray().exceptions
+    if isinstance(error, exceptions.RayTaskError):  # raised inside the task
+        cause = error.as_instanceof_cause()
+        return cause if isinstance(cause, BaseException) else error
+    if isinstance(error, exceptions.RayError):  # worker crashed, node died, OOM-killed, ...
+        lost = EvaluationLostError(f"{type(error).__name__}: {error}"[:500])
+        lost.__cause__ = error
+        return lost
+    return error
 
 
 class RayExecutor:
@@ -81,9 +91,23 @@ class RayExecutor:
         )
 
     def submit(self, fitness: Fitness, genome: Any, seed: int) -> cf.Future:
+        """The evaluation's future. A task whose worker or node was lost beyond the retries
+        resolves to `EvaluationLostError` (the search records a failed candidate); an
+        exception raised by the evaluation itself is passed on as it is."""
         factory = getattr(fitness, "factory", None)
         payload, build = (factory, True) if factory is not None else (fitness, False)
-        return self._remote.remote(payload, build, genome, int(seed), self.num_gpus).future()
+        ray_future = self._remote.remote(payload, build, genome, int(seed), self.num_gpus).future()
+        future: cf.Future = cf.Future()
+
+        def done(f: cf.Future) -> None:
+            error = f.exception()
+            if error is None:
+                future.set_result(f.result())
+            else:
+                future.set_exception(_translate(error))
+
+        ray_future.add_done_callback(done)
+        return future
 
     def close(self) -> None:
         if self._owns:

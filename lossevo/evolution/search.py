@@ -34,6 +34,13 @@ class FitnessResult:
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+class EvaluationLostError(RuntimeError):
+    """An evaluation was lost with the process or machine running it (a crash, an
+    out-of-memory kill, a lost node). Search loops record the candidate as `failed` and go
+    on; any other exception from an evaluation stops the search (a configuration error or
+    a bug would otherwise fail every candidate), and a resumed run evaluates it again."""
+
+
 class Fitness(Protocol):
     name: str
 
@@ -111,16 +118,30 @@ def run_search(
         journal.close()
 
 
-def open_run(journal: Journal, config: SearchConfig) -> None:
-    """Writes the run header to a new journal, or checks that a journal's run has `config`."""
+LOOPS = {"sync": "run_search (a local executor)", "steady_state": "run_search_async (--executor=ray)"}
+
+
+def open_run(journal: Journal, config: SearchConfig, loop: str = "sync") -> None:
+    """Writes the run header to a new journal, or checks that a journal's run has `config`
+    and was made by the same search loop (`LOOPS`: their journals replay differently)."""
     header = {"type": "run", "schema_version": SCHEMA_VERSION, "config": _config_json(config),
               "versions": library_versions(), "time": time.time()}  # fmt: skip
+    if loop != "sync":
+        header["loop"] = loop  # absent: "sync" (journals written before there were two loops)
     if not journal.records:
         journal.append(header)
-    elif journal.records[0]["config"] != header["config"]:
+        return
+    first = journal.records[0]
+    if first["config"] != header["config"]:
         raise CorruptJournalError(
             f"{journal.path}: this run directory holds a run with another configuration "
-            f"({journal.records[0]['config']}); use a new --workdir"
+            f"({first['config']}); use a new --workdir"
+        )
+    made_by = first.get("loop", "sync")
+    if made_by != loop:
+        raise CorruptJournalError(
+            f"{journal.path}: this run was made by {LOOPS[made_by]} and can only be resumed by it, "
+            f"not by {LOOPS[loop]}"
         )
 
 
@@ -181,6 +202,8 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
         todo: list[Candidate] = []
         for c in asked:
             fn = fitness_for(c)
+            if c.id in started:
+                check_replay(journal, started[c.id], c)
             record = finished.get(c.id)
             if record is not None:
                 check_replay(journal, record, c)

@@ -9,7 +9,11 @@ returned nothing after skipping iterations) and every tell (`finished`) in the o
 happened, and replaying those events into a fresh engine built from the
 same seed rebuilds the same engine state; the candidates that were started but not
 finished are submitted again, and no finished evaluation is repeated. The records are
-those of `run_search`, so `rundir`, `figures` and `evaluate` read either kind of run.
+those of `run_search`, so `rundir`, `figures` and `evaluate` read either kind of run; the
+header names the loop, and a run resumes only with the loop that made it.
+
+An evaluation whose worker was lost (`EvaluationLostError`: Ray's retries spent) is a
+failed candidate; any other exception stops the search, to be resumed once fixed.
 
     with RayExecutor() as executor:                 # or ThreadExecutor(4)
         engine = run_search_async(workdir, config, initial_fitness, fitness, executor, 8)
@@ -26,6 +30,7 @@ from typing import Any, Protocol
 from lossevo.evolution.engine import Candidate, RegularizedEvolution
 from lossevo.evolution.journal import CorruptJournalError, Journal
 from lossevo.evolution.search import (
+    EvaluationLostError,
     Fitness,
     FitnessResult,
     SearchConfig,
@@ -50,8 +55,9 @@ def _evaluate(fitness: Fitness, genome: Any, seed: int) -> FitnessResult:
 
 
 class ThreadExecutor:
-    """Evaluations in threads of this process (for fitness functions that release the GIL
-    or wait on something else, such as `IsolatedFitness` pools or a remote service)."""
+    """Evaluations in threads of this process, for fitness functions that are safe to call
+    from several threads and release the GIL or wait on something else (a remote service).
+    An `IsolatedFitness` runs one evaluation at a time per `WorkerPool`."""
 
     def __init__(self, max_workers: int = 1):
         self._pool = cf.ThreadPoolExecutor(max_workers)
@@ -122,7 +128,7 @@ def _replay(journal: Journal, engine: RegularizedEvolution) -> dict[int, Candida
 
 
 def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration):
-    open_run(journal, config)
+    open_run(journal, config, loop="steady_state")
     cache = fitness_cache(journal.records)
     engine = make_engine(config)
     history_len = 0
@@ -161,6 +167,7 @@ def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_
             if not asked:  # the stage waits for results, or the run is ending
                 if len(engine.history) != rows:  # ... after skipping iterations: replay must too
                     journal.append({"type": "ask", "candidate": None, "time": time.time()})
+                    report()
                 break
             submit(asked[0], journaled=False)
             report()
@@ -174,8 +181,8 @@ def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_
             fn = fitness_for(c)
             try:
                 result = future.result()
-            except Exception as e:  # the executor gave up (retries exhausted): a failed candidate
-                result = FitnessResult(None, "failed", {"reason": f"{type(e).__name__}: {e}"[:500]})
+            except EvaluationLostError as e:  # lost with its worker, retries spent: a failed candidate
+                result = FitnessResult(None, "failed", {"reason": f"evaluation lost: {e}"[:500]})
             rec = finished_record(c, fn.name, result)
             journal.append(rec)
             if result.status == "ok":

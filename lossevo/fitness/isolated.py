@@ -33,7 +33,7 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lossevo.evolution.search import Fitness, FitnessResult
+from lossevo.evolution.search import EvaluationLostError, Fitness, FitnessResult
 
 _FITNESS: dict[Any, Fitness] = {}  # per worker process: the fitness objects built so far
 
@@ -73,12 +73,15 @@ def _evaluate_in_worker(
     return results
 
 
-class WorkerDiedError(RuntimeError):
+class WorkerDiedError(EvaluationLostError):
     """The worker process ended while evaluating (crash, kill, out of memory)."""
 
 
 class WorkerPool:
     """One spawned worker process, replaced after `recycle_every` tasks or when it dies.
+
+    Tasks run one at a time: callers in several threads wait their turn (one worker gives
+    no parallelism; give each thread its own pool for that).
 
     Args:
       recycle_every: tasks a worker runs before it exits and a fresh one starts
@@ -91,6 +94,9 @@ class WorkerPool:
             raise ValueError(f"recycle_every must be >= 1, got {recycle_every}")
         self.recycle_every = recycle_every
         self._executor: cf.ProcessPoolExecutor | None = None
+        # One task at a time: with tasks queued behind a retiring worker, CPython 3.11's
+        # ProcessPoolExecutor(max_tasks_per_child) may never start the next one (gh-115634).
+        self._lock = threading.Lock()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         if self._executor is None:
@@ -105,16 +111,21 @@ class WorkerPool:
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Runs `fn(*args)` in the worker; raises `WorkerDiedError` if the worker dies."""
-        try:
-            return self._pool().submit(fn, *args).result()
-        except BrokenProcessPool as e:
-            self.close()
-            raise WorkerDiedError(str(e) or "the worker process ended abruptly") from e
+        with self._lock:
+            try:
+                return self._pool().submit(fn, *args).result()
+            except BrokenProcessPool as e:
+                self._shutdown()
+                raise WorkerDiedError(str(e) or "the worker process ended abruptly") from e
 
-    def close(self) -> None:
+    def _shutdown(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._shutdown()
 
     def __enter__(self) -> WorkerPool:
         return self

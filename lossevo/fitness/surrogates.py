@@ -12,6 +12,7 @@ so far is still the fitness. A NaN/Inf or diverging loss is a recorded failure.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import math
 from collections.abc import Sequence
@@ -209,6 +210,13 @@ class SurrogateFitness:
             gc.collect()
 
 
+@functools.lru_cache(maxsize=4)
+def _load_cached(name: str, kwargs: tuple[tuple[str, Any], ...]) -> ImageDataset:
+    """One dataset object per process for factories that name the same dataset (the
+    initial and main fitness of a search)."""
+    return load(name, **dict(kwargs))
+
+
 @dataclasses.dataclass(frozen=True)
 class SurrogateFactory:
     """Builds a `SurrogateFitness` from plain values: picklable and hashable, so a worker
@@ -239,7 +247,7 @@ class SurrogateFactory:
         return fitness_name(self.surrogate, self.augmentation)
 
     def __call__(self) -> SurrogateFitness:
-        dataset = load(self.dataset, **dict(self.dataset_kwargs))
+        dataset = _load_cached(self.dataset, self.dataset_kwargs)
         if self.population:
             from lossevo.fitness.batched import BatchedSurrogateFitness
 

@@ -33,20 +33,15 @@ deterministic given its RNG and the results told, which makes a journal replay e
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lossevo.evolution.engine import Candidate, Member
+from lossevo.evolution.engine import Candidate, Member, succeeded
 from lossevo.gp import growth, variation
 from lossevo.gp.tree import TreeGenome
 from lossevo.gp.validity import DEFAULT_LIMITS, Limits
 from lossevo.gp.variation import DEFAULT_RATES, Rates
-
-
-def _ok(fitness: float | None) -> bool:
-    return fitness is not None and not math.isnan(fitness)
 
 
 def _stats(values: Sequence[float]) -> dict[str, float]:
@@ -169,9 +164,9 @@ class GeneticProgramming:
         return c
 
     def _member(self, candidate: Candidate, fitness: float | None) -> Member:
-        if not _ok(fitness):
+        if not succeeded(fitness):
             self._failed.add(candidate.id)
-        return Member(candidate.genome, fitness if _ok(fitness) else 0.0, 0, candidate.id)
+        return Member(candidate.genome, fitness if succeeded(fitness) else 0.0, 0, candidate.id)
 
     def _rank_key(self, m: Member) -> tuple:
         """Higher is better: successes above failures, then fitness, then the older."""

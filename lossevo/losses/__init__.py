@@ -6,7 +6,8 @@
 
 `get(name)` returns a ready Keras loss; `get_genome(name)` the genome; `names()` lists them.
 NGL is registered twice: `ngl`, the plain Keras loss, and `ngl_tree`, the same function as
-a tree genome of the GP space (`names(include_trees=True)` lists the tree genomes).
+a tree genome of the GP space; `names()` lists both (`include_trees=False`: the graph
+search space's losses and plain losses only).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ _TREE_ENTRIES = {
 _GENOME_OF = {"ngl": "ngl_tree"}  # plain losses whose function a tree genome also encodes
 
 
-def names(include_trees: bool = False) -> list[str]:
-    """Every registered loss name (aliases not included); with `include_trees`, also the
-    tree genomes of the GP space (`ngl_tree`)."""
+def names(include_trees: bool = True) -> list[str]:
+    """Every registered loss name (aliases not included), the tree genomes of the GP space
+    (`ngl_tree`) unless `include_trees` is False."""
     return sorted([*_ENTRIES, *_NOT_GENOMES, *(_TREE_ENTRIES if include_trees else ())])
 
 

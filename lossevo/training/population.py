@@ -39,7 +39,7 @@ from lossevo.losses.interpreted import encode, interpreted_loss
 from lossevo.models import get as get_model
 from lossevo.models.layers import VariableDropout
 from lossevo.training import recipes as recipes_lib
-from lossevo.training.train import make_optimizer
+from lossevo.training.train import builder_kwargs, make_optimizer
 
 
 def resolve_jit(jit_compile: bool | str) -> bool:
@@ -47,24 +47,6 @@ def resolve_jit(jit_compile: bool | str) -> bool:
     if jit_compile == "auto":
         return any(d.device_type != "CPU" for d in tf.config.list_physical_devices())
     return bool(jit_compile)
-
-
-def model_kwargs(recipe: recipes_lib.Recipe, model: str) -> dict[str, Any]:
-    """The builder arguments `train()` passes for a (non-progressive) recipe, plus the
-    input size of a recipe that resizes: `train()` builds e.g. `resnet9v2_small` for 32 px
-    and the 80 px stage of the resnet9v2_randaug surrogate then fails its input check
-    (the weights do not depend on the input size)."""
-    kwargs: dict[str, Any] = {}
-    size = recipe.augment.crop_size or recipe.augment.image_size
-    if size and model == "efficientnetv2s":
-        kwargs["input_shape"] = (None, None, 3)
-    elif size:
-        kwargs["input_shape"] = (*size, 3)
-    if recipe.weights:
-        kwargs["weights"] = recipe.weights
-    if recipe.dropout is not None:
-        kwargs["dropout"] = recipe.dropout
-    return kwargs
 
 
 def train_pipeline(
@@ -133,7 +115,7 @@ class PopulationTrainer:
 
     def _build(self, seed: int) -> keras.Model:
         keras.utils.set_random_seed(seed)
-        kwargs = model_kwargs(self.recipe, self.model_name)
+        kwargs = builder_kwargs(self.recipe, self.model_name)
         return get_model(self.model_name, self.num_classes, **kwargs)
 
     # -- candidates ---------------------------------------------------------------------
@@ -194,7 +176,8 @@ class PopulationTrainer:
         self._loss_sum.assign_add(tf.where(active, losses * batch, zero))
         self._correct.assign_add(tf.where(active, tf.reduce_sum(hits, -1), zero))
         self._count.assign_add(tf.where(active, float(batch), zero))
-        # Keras' TerminateOnNaN: the running mean loss turned NaN/Inf stops the copy at once.
+        # The running mean loss turned NaN/Inf stops the copy at once (`train()` stops at
+        # the end of that epoch; the candidate is `failed` either way).
         mean = self._loss_sum / tf.maximum(self._count, 1.0)
         bad = tf.logical_and(active, tf.logical_not(tf.math.is_finite(mean)))
         self.nonfinite.assign(tf.logical_or(self.nonfinite, bad))

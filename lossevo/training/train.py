@@ -59,6 +59,23 @@ def make_optimizer(recipe: recipes_lib.Recipe) -> keras.optimizers.Optimizer:
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}; known: adam, sgd_nesterov")
 
 
+def builder_kwargs(recipe: recipes_lib.Recipe, model: Any, progressive: bool = False) -> dict[str, Any]:
+    """The model-builder arguments a recipe implies: its input size when it resizes or crops
+    (any size for progressive recipes and EfficientNet, whose weights do not depend on it),
+    its ImageNet weights and its top dropout."""
+    kwargs: dict[str, Any] = {}
+    size = recipe.augment.crop_size or recipe.augment.image_size
+    if progressive or (size and model == "efficientnetv2s"):
+        kwargs["input_shape"] = (None, None, 3)
+    elif size:  # e.g. the small ResNet9v2 surrogate at 80x80
+        kwargs["input_shape"] = (*size, 3)
+    if recipe.weights:
+        kwargs["weights"] = recipe.weights
+    if recipe.dropout is not None:
+        kwargs["dropout"] = recipe.dropout
+    return kwargs
+
+
 def _resolve_loss(loss: Any, label_smoothing: float) -> keras.losses.Loss:
     if isinstance(loss, Genome):
         return losses_lib.EvolvedLoss(loss, label_smoothing=label_smoothing)
@@ -144,15 +161,7 @@ def train(
         if recipe.progressive
         else None
     )
-    kwargs = dict(model_kwargs or {})
-    if phases or (recipe.augment.image_size and name == "efficientnetv2s"):
-        kwargs.setdefault("input_shape", (None, None, 3))
-    elif recipe.augment.image_size:  # e.g. the small ResNet9v2 surrogate at 80x80
-        kwargs.setdefault("input_shape", (*(recipe.augment.crop_size or recipe.augment.image_size), 3))
-    if recipe.weights:
-        kwargs.setdefault("weights", recipe.weights)
-    if recipe.dropout is not None:
-        kwargs.setdefault("dropout", recipe.dropout)
+    kwargs = {**builder_kwargs(recipe, name, progressive=bool(phases)), **(model_kwargs or {})}
     eval_config = dataclasses.replace(config, image_size=config.crop_size or config.image_size)
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()

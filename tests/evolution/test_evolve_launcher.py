@@ -64,6 +64,7 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
         (["--fitness=resnet50"], "known are stub"),
         (["--dataset=imagenet"], "known datasets are"),
         (["--representation=tree", "--batched_k=4"], "graph genomes only"),
+        (["--executor=ray", "--batched_k=4"], "one candidate per Ray task"),
         (["--no_such_flag"], "no_such_flag"),
     ],
 )
@@ -125,7 +126,8 @@ def test_ray_executor_from_the_launcher(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
     evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
-    assert evaluated and all(r["info"]["worker_pid"] > 0 for r in evaluated)
+    pids = [r["info"]["worker_pid"] for r in evaluated]
+    assert len(evaluated) >= 3 and len(set(pids)) == len(pids)  # a fresh Ray worker process per task
     assert "1 iterations" in out.stdout
 
 

@@ -97,3 +97,20 @@ def _first_candidate_hash(config):
     from lossevo.evolution.search import make_engine
 
     return make_engine(config).ask(1)[0].genome.hash_hex
+
+
+class Broken:
+    name = "stub"
+
+    def evaluate(self, genomes, seeds):
+        raise FileNotFoundError("no cifar10 on this worker")
+
+
+def test_an_error_inside_the_task_comes_back_as_itself(executor):
+    import numpy as np
+
+    from lossevo.genome.sampling import sample_population
+
+    future = executor.submit(Broken(), sample_population(1, np.random.default_rng(1))[0], 0)
+    with pytest.raises(FileNotFoundError, match="no cifar10 on this worker"):
+        future.result(timeout=300)

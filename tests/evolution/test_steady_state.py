@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -9,7 +10,8 @@ import time
 import pytest
 
 from lossevo import fitness
-from lossevo.evolution import SearchConfig, read_journal, run_search
+from lossevo.evolution import CorruptJournalError, SearchConfig, read_journal, run_search
+from lossevo.evolution.search import EvaluationLostError
 from lossevo.evolution.steady_state import ThreadExecutor, run_search_async
 
 CFG = SearchConfig(seed=5, population_size=5, initial_size=10, tournament_size=3, iterations=30,
@@ -105,24 +107,75 @@ def test_replay_of_a_foreign_journal_is_refused(tmp_path):
     lines[i] = lines[i].replace('"hash":"', '"hash":"0', 1)
     assert lines[i] != path.read_text().splitlines()[i]
     path.write_text("\n".join(lines) + "\n")
-    from lossevo.evolution import CorruptJournalError
-
     with pytest.raises(CorruptJournalError, match="does not belong"), ThreadExecutor(2) as ex:
         run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
 
 
-def test_an_executor_failure_is_a_failed_candidate(tmp_path):
-    class Flaky:
-        name = "stub"
+class Flaky:
+    """HashFitness that raises `error` for genomes whose hash's second digit is below 8."""
 
-        def evaluate(self, genomes, seeds):
-            if genomes[0].hash_hex[1] in "01234567":
-                raise ConnectionError("worker lost")
-            return fitness.HashFitness().evaluate(genomes, seeds)
+    name = "stub"
 
-    fn = Flaky()
+    def __init__(self, error):
+        self.error = error
+
+    def evaluate(self, genomes, seeds):
+        if self.error is not None and genomes[0].hash_hex[1] in "01234567":
+            raise self.error
+        return fitness.HashFitness().evaluate(genomes, seeds)
+
+
+def test_a_lost_evaluation_is_a_failed_candidate(tmp_path):
+    fn = Flaky(EvaluationLostError("WorkerCrashedError: the worker died"))
     with ThreadExecutor(2) as ex:
         engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
     failed = [r for r in _records(tmp_path) if r["status"] == "failed"]
-    assert any("ConnectionError: worker lost" in r["info"]["reason"] for r in failed)
+    assert failed and all("evaluation lost: WorkerCrashedError" in r["info"]["reason"] for r in failed)
     assert engine.done
+
+
+def test_any_other_error_stops_the_search_and_a_resume_evaluates_again(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cifar10"), ThreadExecutor(2) as ex:
+        broken = Flaky(FileNotFoundError("no cifar10 here"))
+        run_search_async(str(tmp_path), CFG, broken, broken, ex, max_in_flight=2)
+    assert not [r for r in _records(tmp_path) if r["status"] == "failed"]
+    fixed = Counting()
+    with ThreadExecutor(2) as ex:
+        engine = run_search_async(str(tmp_path), CFG, fixed, fixed, ex, max_in_flight=2)
+    assert engine.done and fixed.evaluated
+    assert not [r for r in _records(tmp_path) if r["status"] == "failed" and "reason" in r.get("info", {})
+                and "cifar10" in r["info"]["reason"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("in_flight", [1, 3])
+def test_skipped_iterations_replay_exactly(tmp_path, in_flight):
+    # One mutation try: many iterations skip inside `ask`; with one in flight (deterministic)
+    # the last ones skip when nothing else is left to ask, which only the journal's `ask`
+    # record lets a replay reproduce at the same point.
+    cfg = dataclasses.replace(CFG, max_mutation_tries=1, iterations=40)
+    seen = []
+    fn = Counting(jitter=0.005)
+    with ThreadExecutor(in_flight) as ex:
+        engine = run_search_async(str(tmp_path), cfg, fn, fn, ex, max_in_flight=in_flight,
+                                  on_iteration=lambda e, row: seen.append(row))  # fmt: skip
+    assert engine.skipped_iterations > 0 and len(engine.history) == 40
+    assert seen == engine.history  # every row reported, skipped ones included
+    if in_flight == 1:
+        assert _records(tmp_path, "ask"), "the run had an ask that returned nothing after skipping"
+    again_fn = Counting()
+    with ThreadExecutor(in_flight) as ex:
+        again = run_search_async(str(tmp_path), cfg, again_fn, again_fn, ex, max_in_flight=in_flight)
+    assert again_fn.evaluated == [] and again.history == engine.history
+    assert _population(again) == _population(engine)
+
+
+def test_a_run_resumes_only_with_the_loop_that_made_it(tmp_path):
+    fn = fitness.HashFitness()
+    with ThreadExecutor(2) as ex:
+        run_search_async(str(tmp_path / "async"), CFG, fn, fn, ex, max_in_flight=2)
+    with pytest.raises(CorruptJournalError, match=r"made by run_search_async .* not by run_search"):
+        run_search(str(tmp_path / "async"), CFG, fn, fn)
+    run_search(str(tmp_path / "sync"), CFG, fn, fn)
+    with pytest.raises(CorruptJournalError, match=r"made by run_search .* not by run_search_async"), \
+            ThreadExecutor(2) as ex:  # fmt: skip
+        run_search_async(str(tmp_path / "sync"), CFG, fn, fn, ex, max_in_flight=2)

@@ -69,6 +69,19 @@ def test_chunks_of_candidates_per_task():
         IsolatedFitness(StubFactory(), pool).evaluate(GENOMES, [0])
 
 
+def test_callers_in_several_threads_take_turns():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with WorkerPool(recycle_every=2) as pool:  # workers retire while other threads wait
+        fitness = IsolatedFitness(StubFactory(), pool)
+        with ThreadPoolExecutor(3) as threads:
+            futures = [threads.submit(fitness.evaluate, [g], [i]) for i, g in enumerate(GENOMES)]
+            results = [f.result(timeout=300)[0] for f in futures]
+    expected = HashFitness("stub").evaluate(GENOMES, range(5))
+    assert [r.fitness for r in results] == [r.fitness for r in expected]
+    assert len({r.info["worker_pid"] for r in results}) == 3  # 5 tasks, 2 per worker
+
+
 def test_a_dying_worker_fails_only_its_candidate():
     fitness = IsolatedFitness(StubFactory(crash_on=GENOMES[1].hash_hex), recycle_every=10)
     try:

@@ -46,8 +46,8 @@ def test_both_ngls_are_registered():
     assert isinstance(loss, lossevo.EvolvedLoss) and loss.genome == NGL_TREE and loss.name == "ngl_tree"
     assert isinstance(losses.get("ngl"), losses.NextGenerationLoss)
     assert losses.get_genome("ngl_tree") == NGL_TREE and losses.get_entry("ngl_tree").label_smoothing == 0
-    assert "ngl_tree" in losses.names(include_trees=True) and "ngl" in losses.names(include_trees=True)
-    assert "ngl_tree" not in losses.names()
+    assert "ngl_tree" in losses.names() and "ngl" in losses.names()
+    assert "ngl_tree" not in losses.names(include_trees=False)
     with pytest.raises(ValueError, match=r"get_genome\('ngl_tree'\) for its tree genome"):
         losses.get_genome("ngl")
     y, p = _inputs(1)

@@ -1,16 +1,18 @@
-"""A GP run through the existing search loop, journal and resume (run_search unchanged; its
-`make_engine` is swapped for a GP engine, as a `representation` switch would do)."""
+"""A GP run (`SearchConfig(representation="tree")`) through the search loops, journal and
+resume of regularized evolution: synchronous, steady-state, and with real training."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from lossevo.evolution import FitnessResult, SearchConfig, read_journal, run_search
-from lossevo.evolution import search as search_lib
 from lossevo.evolution.rundir import best_candidates
+from lossevo.evolution.search import make_engine as search_engine
 from lossevo.gp import GeneticProgramming, TreeGenome, validity
 
 CFG = SearchConfig(seed=3, population_size=6, initial_size=6, iterations=5, batch_size=4,
-                   initial_fitness="stub_tree", fitness="stub_tree")  # fmt: skip
+                   initial_fitness="stub_tree", fitness="stub_tree", representation="tree")  # fmt: skip
 
 
 class TreeStub:
@@ -33,23 +35,12 @@ class TreeStub:
         return out
 
 
-@pytest.fixture
-def gp_engine(monkeypatch):
-    def make_engine(config):
-        return GeneticProgramming(
-            np.random.default_rng(config.seed), population_size=config.population_size,
-            generations=config.iterations,
-        )  # fmt: skip
-
-    monkeypatch.setattr(search_lib, "make_engine", make_engine)
-
-
 def _finished(workdir):
     records, _ = read_journal(str(workdir / "journal.jsonl"))
     return [(r["candidate"], r["hash"], r["fitness"]) for r in records if r["type"] == "finished"]
 
 
-def test_gp_search_journals_trees_and_resumes_exactly(tmp_path, gp_engine):
+def test_gp_search_journals_trees_and_resumes_exactly(tmp_path):
     stub = TreeStub()
     full = run_search(str(tmp_path / "full"), CFG, stub, stub)
     assert full.done and len(full.history) == 5
@@ -71,3 +62,42 @@ def test_gp_search_journals_trees_and_resumes_exactly(tmp_path, gp_engine):
     best = best_candidates(str(tmp_path / "full"), 3, stages=("initial", "evolve"))
     assert all(isinstance(g, TreeGenome) for g, _ in best.values())
     assert max(f for _, f in best.values()) == pytest.approx(full.best().fitness)
+
+
+def test_gp_engine_is_chosen_by_the_config():
+    assert isinstance(search_engine(CFG), GeneticProgramming)
+    with pytest.raises(ValueError, match="'graph' or 'tree'"):
+        search_engine(dataclasses.replace(CFG, representation="forest"))
+
+
+def test_gp_steady_state_search_resumes_and_repeats_nothing(tmp_path):
+    from lossevo.evolution.steady_state import ThreadExecutor, run_search_async
+
+    with pytest.raises(KeyboardInterrupt), ThreadExecutor(3) as ex:
+        cut = TreeStub(die_after=15)
+        run_search_async(str(tmp_path), CFG, cut, cut, ex, max_in_flight=3)
+    before = {h for _, h, _ in _finished(tmp_path)}
+    rest = TreeStub()
+    with ThreadExecutor(3) as ex:
+        engine = run_search_async(str(tmp_path), CFG, rest, rest, ex, max_in_flight=3)
+    assert engine.done and len(engine.history) == CFG.iterations
+    finished = _finished(tmp_path)
+    assert len({c for c, _, _ in finished}) == len(finished)
+    assert rest.calls <= len({h for _, h, _ in finished} - before)  # journaled results not re-evaluated
+
+
+def test_small_gp_search_on_the_offline_dataset_improves_its_initial_population(tmp_path):
+    from lossevo import data
+    from lossevo.fitness import SurrogateFitness
+
+    ds = data.load("synthetic", num_train=1000, num_validation=300, num_test=8)
+    fitness = SurrogateFitness("convnet_precheck", ds, scale=0.25, threshold_scale=0.0)  # 200 steps
+    config = dataclasses.replace(CFG, population_size=4, initial_size=4, iterations=2,
+                                 initial_fitness=fitness.name, fitness=fitness.name)  # fmt: skip
+    engine = run_search(str(tmp_path), config, fitness, fitness)
+    assert engine.done
+    records, _ = read_journal(str(tmp_path / "journal.jsonl"))
+    initial = [r["fitness"] or 0.0 for r in records if r["type"] == "finished" and r["stage"] == "initial"]
+    final = [m.fitness for m in engine.population]
+    assert len(initial) == 4 and max(final) > 0.15  # above chance (0.1): trees train real models
+    assert np.mean(final) > np.mean(initial)  # (mu + lambda) kept better children than the initial mean

@@ -76,6 +76,7 @@ def _closed_forms():
 
 
 CLOSED = _closed_forms()
+CLOSED["ngl_tree"] = CLOSED["ngl"]  # the same function, as a tree genome
 
 
 def _inputs(seed, num_classes=6, batch=64, soft=False):
@@ -122,10 +123,12 @@ def test_every_spec_loss_is_registered():
         "a2_ls",
         "baikal",
         "ngl",
+        "ngl_tree",
     }
     expected |= {f"honorable{i}" for i in range(1, 8)}
     expected |= {f"{c}{i}" for c in "bcmra" for i in range(3)}
     assert set(losses.names()) == expected  # fmt: skip
+    assert set(losses.names(include_trees=False)) == expected - {"ngl_tree"}
     assert losses.get("a2_ls").label_smoothing == 0.1 and losses.get("ce_0.10").label_smoothing == 0.1
 
 
