@@ -31,7 +31,7 @@ class BatchedSurrogateFitness:
 
     Args:
       name: a key of `SURROGATES` (every entry has non-progressive stages; the convnet and
-        resnet9v2_randaug surrogates are the tested ones).
+        the two-stage resnet9v2_randaug surrogates are tested against `SurrogateFitness`).
       dataset: from `lossevo.data.load`.
       population: K, the copies trained at once.
       scale: multiply step counts by this (1.0: the papers' budgets).
@@ -81,6 +81,10 @@ class BatchedSurrogateFitness:
     def evaluate(self, genomes: Sequence[Genome], seeds: Sequence[int]) -> list[FitnessResult]:
         if len(genomes) != len(seeds):
             raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
+        for g in genomes:
+            if not isinstance(g, Genome):
+                raise TypeError(f"BatchedSurrogateFitness trains graph genomes only (its interpreted loss), "
+                                f"got {type(g).__name__}; use SurrogateFitness")  # fmt: skip
         results: list[FitnessResult | None] = [None] * len(genomes)
         infos: list[dict] = [{"stages": []} for _ in genomes]
         best: dict[int, float | None] = {}

@@ -127,3 +127,22 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     strict.trainers = fitness.trainers  # same stage and K: reuse the compiled trainer
     assert [r.status for r in strict.evaluate([catalog.CROSS_ENTROPY], [7])] == ["rejected"]
     assert fitness.trainers[0].trace_counts == {"train": 1, "evaluate": 1}
+
+
+def test_two_stage_surrogate_matches_the_solo_fitness(dataset):
+    # resnet9v2_randaug: a 32 px pre-check, then 80 px RandAugment; the same plans (steps,
+    # epochs) and, up to oneDNN rounding on 40 validation images, the same fitness.
+    from lossevo.fitness import SurrogateFitness
+
+    kwargs = {"scale": 0.001, "jit_compile": False, "threshold_scale": 0.0}
+    batched = BatchedSurrogateFitness("resnet9v2_randaug", dataset, population=2, **kwargs)
+    solo = SurrogateFitness("resnet9v2_randaug", dataset, **kwargs)
+    genomes, seeds = [catalog.CROSS_ENTROPY, catalog.NEUROLOSS1], [4, 6]
+    got, want = batched.evaluate(genomes, seeds), solo.evaluate(genomes, seeds)
+    for g, w in zip(got, want, strict=True):
+        assert g.status == w.status == "ok", (g.info, w.info)
+        strip = lambda info: [(s["model"], s["steps"], s["epochs"]) for s in info["stages"]]  # noqa: E731
+        assert strip(g.info) == strip(w.info) == [("resnet9v2_small", 10, 1)] * 2
+        assert g.fitness == pytest.approx(w.fitness, abs=0.051)
+    with pytest.raises(TypeError, match="graph genomes only"):
+        batched.evaluate([lossevo.losses.get_genome("ngl_tree")], [0])
