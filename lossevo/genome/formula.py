@@ -43,7 +43,8 @@ def _atomic(s: str) -> bool:
     return s.startswith("|") and s.endswith("|") and s.count("|") == 2
 
 
-def _fill(template: str, args: list[str]) -> str:
+def fill_template(template: str, args: list[str]) -> str:
+    """An op's text template with its operands: `[{i}]` bracketed unless atomic, `{i}` as is."""
     out = template
     for i, a in enumerate(args):
         out = out.replace(f"[{{{i}}}]", a if _atomic(a) else f"({a})")
@@ -56,7 +57,7 @@ def expression_text(expr) -> str:
     """Text of an expression tree (see `Genome.expression`)."""
     if isinstance(expr, str):
         return _TEXT_LEAVES[expr]
-    return _fill(ops_lib.OPS_BY_NAME[expr[0]].text, [expression_text(c) for c in expr[1:]])
+    return fill_template(ops_lib.OPS_BY_NAME[expr[0]].text, [expression_text(c) for c in expr[1:]])
 
 
 def to_text(genome: Genome) -> str:

@@ -228,19 +228,7 @@ class Genome:
     @classmethod
     def from_dict(cls, data: Any) -> Genome:
         """Builds a genome from its JSON dict; every problem raises `GenomeError`."""
-        if not isinstance(data, Mapping):
-            raise GenomeError("<genome>", f"expected a JSON object, got {type(data).__name__}")
-        version = data.get("schema_version")
-        if type(version) is not int or version != SCHEMA_VERSION:
-            raise GenomeError(
-                "schema_version", f"unsupported schema version {version!r}; expected {SCHEMA_VERSION}"
-            )
-        kind = data.get("kind", KIND)
-        if not isinstance(kind, str) or kind != KIND:
-            raise GenomeError("kind", f"expected {KIND!r}, got {kind!r}")
-        unknown = set(data) - {"schema_version", "kind", "nodes", "flip"}
-        if unknown:
-            raise GenomeError(sorted(map(str, unknown))[0], "unknown field")
+        check_header(data, KIND, {"nodes", "flip"}, default_kind=KIND)
         raw_nodes = data.get("nodes")
         if not isinstance(raw_nodes, Mapping):
             raise GenomeError("nodes", "expected an object mapping h0..h3 and root to nodes")
@@ -279,6 +267,24 @@ class Genome:
         from lossevo.genome.formula import to_text
 
         return f"Genome({to_text(self)!r}, hash={self.hash_hex})"
+
+
+def check_header(data: Any, kind: str, fields: set[str], default_kind: str | None = None) -> None:
+    """Checks a genome JSON object's envelope: an object, `schema_version` 1, `kind` (or
+    its default when absent) and no field outside `fields`; raises `GenomeError`."""
+    if not isinstance(data, Mapping):
+        raise GenomeError("<genome>", f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise GenomeError(
+            "schema_version", f"unsupported schema version {version!r}; expected {SCHEMA_VERSION}"
+        )
+    got = data.get("kind", default_kind)
+    if not isinstance(got, str) or got != kind:
+        raise GenomeError("kind", f"expected {kind!r}, got {got!r}")
+    unknown = set(data) - {"schema_version", "kind", *fields}
+    if unknown:
+        raise GenomeError(sorted(map(str, unknown))[0], "unknown field")
 
 
 def make(nodes: Mapping[str, tuple], flip: bool = False, fill: Node | None = None) -> Genome:

@@ -7,46 +7,14 @@ losses. Constants print as Python's shortest round-trip decimal (`repr`).
 
 from __future__ import annotations
 
-import re
-
 import sympy as sp
 
+from lossevo.genome.formula import EPS, Y_HAT, Y, fill_template
 from lossevo.gp import ops as ops_lib
 from lossevo.gp.tree import Expr, TreeGenome, is_node
 
 _TEXT_LEAVES = {"y": "y", "y_hat": "ŷ"}
 _LATEX_LEAVES = {"y": "y_i", "y_hat": r"\hat{y}_i"}
-_IDENT = re.compile(r"^[\wŷ.]+$")
-_CALL = re.compile(r"^[A-Za-z_]\w*\(")
-
-Y = sp.Symbol("y", nonnegative=True)
-Y_HAT = sp.Symbol("y_hat", positive=True)
-EPS = sp.Symbol("epsilon", positive=True)
-
-
-def _closes_at_end(s: str, start: int) -> bool:
-    depth = 0
-    for i in range(start, len(s)):
-        depth += {"(": 1, ")": -1}.get(s[i], 0)
-        if depth == 0:
-            return i == len(s) - 1
-    return False
-
-
-def _atomic(s: str) -> bool:
-    """A name, a number, or one call `f(...)`: needs no brackets as an operand."""
-    if _IDENT.match(s):
-        return True
-    m = _CALL.match(s)
-    return bool(m) and _closes_at_end(s, m.end() - 1)
-
-
-def _fill(template: str, args: list[str]) -> str:
-    out = template
-    for i, a in enumerate(args):
-        out = out.replace(f"[{{{i}}}]", a if _atomic(a) else f"({a})")
-        out = out.replace(f"{{{i}}}", a)
-    return out
 
 
 def _constant_text(c: float) -> str:
@@ -55,7 +23,7 @@ def _constant_text(c: float) -> str:
 
 def expression_text(expr: Expr) -> str:
     if is_node(expr):
-        return _fill(ops_lib.OPS_BY_NAME[expr[0]].text, [expression_text(c) for c in expr[1:]])
+        return fill_template(ops_lib.OPS_BY_NAME[expr[0]].text, [expression_text(c) for c in expr[1:]])
     if isinstance(expr, str):
         return _TEXT_LEAVES[expr]
     return _constant_text(expr)

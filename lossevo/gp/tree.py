@@ -24,10 +24,9 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping
 from typing import Any
 
-from lossevo.genome.genome import GenomeError
+from lossevo.genome.genome import GenomeError, check_header
 from lossevo.gp import ops as ops_lib
 
 SCHEMA_VERSION = 1
@@ -188,18 +187,7 @@ class TreeGenome:
     @classmethod
     def from_dict(cls, data: Any) -> TreeGenome:
         """Builds a tree genome from its JSON dict; every problem raises `GenomeError`."""
-        if not isinstance(data, Mapping):
-            raise GenomeError("<genome>", f"expected a JSON object, got {type(data).__name__}")
-        version = data.get("schema_version")
-        if type(version) is not int or version != SCHEMA_VERSION:
-            raise GenomeError(
-                "schema_version", f"unsupported schema version {version!r}; expected {SCHEMA_VERSION}"
-            )
-        if data.get("kind") != KIND:
-            raise GenomeError("kind", f"expected {KIND!r}, got {data.get('kind')!r}")
-        unknown = set(data) - {"schema_version", "kind", "expression"}
-        if unknown:
-            raise GenomeError(sorted(map(str, unknown))[0], "unknown field")
+        check_header(data, KIND, {"expression"})
         if "expression" not in data:
             raise GenomeError("expression", "missing")
         return cls(data["expression"])
