@@ -9,7 +9,6 @@ resumes. Writes `survivors.jsonl` (the last round's ranking with genomes).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 
@@ -29,11 +28,10 @@ _SMALL = flags.DEFINE_bool(
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo import data, training
-    from lossevo.analysis import PROTOCOLS, Round, eliminate
-    from lossevo.evolution.rundir import append_result, best_candidates, read_results
+    from lossevo import data
+    from lossevo.analysis import PROTOCOLS, Round, round_trainer, run_elimination
+    from lossevo.evolution.rundir import best_candidates
     from lossevo.genome import to_paper
-    from lossevo.losses import EvolvedLoss
 
     protocol = PROTOCOLS[_PROTOCOL.value]
     model = _MODEL.value
@@ -44,24 +42,12 @@ def main(argv):
     if not pool:
         raise app.UsageError(f"--run_dir {_RUN.value}: no evaluated losses yet")
     os.makedirs(_WORKDIR.value, exist_ok=True)
-    path = os.path.join(_WORKDIR.value, "elimination.jsonl")
-    done = {(r["round"], r["key"], r["run"]): r["accuracy"] for r in read_results(path)}
     dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=10)
                if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
-
-    def trainer(key, rnd, run):
-        recipe = training.recipes.get(rnd.recipe)
-        if rnd.num_phases is not None:
-            recipe = dataclasses.replace(recipe, num_phases=rnd.num_phases)
-        result = training.train(model, EvolvedLoss(pool[key][0]), dataset, recipe, steps=rnd.steps, seed=run,
-                                evaluate_test=False)  # fmt: skip
-        return result.best_val_accuracy if not result.diverged else float("nan")
-
-    def record(i, key, run, accuracy):
-        append_result(path, {"round": i, "key": key, "run": run, "accuracy": accuracy})
-        print(f"round {i + 1}: {key} run {run}: {accuracy:.4f}", flush=True)
-
-    rounds = eliminate({k: f for k, (_, f) in pool.items()}, protocol, trainer, done, record)
+    trainer = round_trainer({k: g for k, (g, _) in pool.items()}, dataset, model)
+    path = os.path.join(_WORKDIR.value, "elimination.jsonl")
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, log)
     final = rounds[-1].scores
     with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
         for key in sorted(final, key=lambda k: -final[k]):

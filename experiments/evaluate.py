@@ -62,8 +62,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo import data, training
-    from lossevo.analysis import compare_to_baseline, format_table
-    from lossevo.evolution.rundir import append_result, read_results
+    from lossevo.analysis import compare_to_baseline, evaluate_losses, format_table
 
     small = _SMALL.value
     runs = 2 if small and not flags.FLAGS["runs"].present else _RUNS.value
@@ -76,25 +75,16 @@ def main(argv):
     if _BASELINE.value not in loss_factories:
         raise app.UsageError(f"--baseline {_BASELINE.value!r} must be one of --losses")
     os.makedirs(_WORKDIR.value, exist_ok=True)
-    path = os.path.join(_WORKDIR.value, "results.jsonl")
-    done = {(r["loss"], r["run"]): r for r in read_results(path)}
-    dataset = None
-    for name, make_loss in loss_factories.items():
-        for run in range(runs):
-            if (name, run) in done:
-                continue
-            if dataset is None:
-                dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=1000)
-                           if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
-            result = training.train(_MODEL.value, make_loss(), dataset, recipe, steps=steps, seed=run)
-            record = {"loss": name, "run": run, "test_accuracy": result.test_accuracy,
-                      "best_val_accuracy": result.best_val_accuracy, "diverged": result.diverged}  # fmt: skip
-            append_result(path, record)
-            done[(name, run)] = record
-            print(f"{name:28s} run {run}: test accuracy {result.test_accuracy}", flush=True)
-    results = {
-        name: [done[(name, r)]["test_accuracy"] or 0.0 for r in range(runs)] for name in loss_factories
-    }
+
+    def dataset():
+        if _DATASET.value == "synthetic":
+            return data.load("synthetic", num_train=2000, num_validation=500, num_test=1000)
+        return data.load(_DATASET.value, data_dir=_DATA_DIR.value)
+
+    results = evaluate_losses(
+        loss_factories, dataset, recipe, runs, os.path.join(_WORKDIR.value, "results.jsonl"),
+        model=_MODEL.value, steps=steps, log=lambda line: print(line, flush=True),
+    )  # fmt: skip
     table = format_table(compare_to_baseline(results, _BASELINE.value))
     print(table)
     with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:

@@ -3,13 +3,15 @@
 A protocol is a list of rounds: keep the best `keep` candidates by the previous round's
 score, train each `runs` times with a recipe (and phases), score by the mean. Rounds are
 run by a caller-supplied `trainer(genome_or_name, round, run_index) -> accuracy`, so the
-same runner serves the real recipes and tests.
+same runner serves the real recipes and tests; `round_trainer` is the real one and
+`run_elimination` keeps the results in a resumable file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -97,3 +99,45 @@ def eliminate(
         carried, previous_recipe = runs, rnd.recipe
         out.append(RoundResult(rnd, dict(ranking), runs))
     return out
+
+
+def round_trainer(
+    losses: Mapping[str, Any], dataset: Any, model: Any = None
+) -> Callable[[str, Round, int], float]:
+    """The `trainer` that `eliminate` calls, for real training: `losses[key]` (a genome, a
+    registry name or a Keras loss) trained by the round's recipe (its first `num_phases`
+    phases, `steps`), model `model` (None: the recipe's), seed = run index. Returns the
+    best validation accuracy, NaN when training diverged."""
+    from lossevo import training
+
+    def trainer(key: str, rnd: Round, run: int) -> float:
+        recipe = training.recipes.get(rnd.recipe)
+        if rnd.num_phases is not None:
+            recipe = dataclasses.replace(recipe, num_phases=rnd.num_phases)
+        result = training.train(
+            model, losses[key], dataset, recipe, steps=rnd.steps, seed=run, evaluate_test=False
+        )
+        return float("nan") if result.diverged else result.best_val_accuracy
+
+    return trainer
+
+
+def run_elimination(
+    candidates: Mapping[str, float],
+    protocol: Sequence[Round],
+    trainer: Callable[[str, Round, int], float],
+    results_path: str,
+    log: Callable[[str], None] | None = print,
+) -> list[RoundResult]:
+    """`eliminate`, resumable from a JSONL results file: every result is appended to
+    `results_path` as it finishes, and results already there are not trained again."""
+    from lossevo.evolution.rundir import append_result, read_results
+
+    done = {(r["round"], r["key"], r["run"]): r["accuracy"] for r in read_results(results_path)}
+
+    def record(i: int, key: str, run: int, accuracy: float) -> None:
+        append_result(results_path, {"round": i, "key": key, "run": run, "accuracy": accuracy})
+        if log is not None:
+            log(f"round {i + 1}: {key} run {run}: {accuracy:.4f}")
+
+    return eliminate(candidates, protocol, trainer, done, record)

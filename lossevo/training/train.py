@@ -23,6 +23,7 @@ from lossevo.data import progressive
 from lossevo.data.pipelines import make_pipeline
 from lossevo.data.sources import ImageDataset
 from lossevo.genome.genome import Genome
+from lossevo.gp.tree import TreeGenome
 from lossevo.models import get as get_model
 from lossevo.models import set_top_dropout
 from lossevo.training import recipes as recipes_lib
@@ -77,7 +78,7 @@ def builder_kwargs(recipe: recipes_lib.Recipe, model: Any, progressive: bool = F
 
 
 def _resolve_loss(loss: Any, label_smoothing: float) -> keras.losses.Loss:
-    if isinstance(loss, Genome):
+    if isinstance(loss, Genome | TreeGenome):
         return losses_lib.EvolvedLoss(loss, label_smoothing=label_smoothing)
     if isinstance(loss, str):
         return losses_lib.get(loss)

@@ -91,3 +91,50 @@ def test_eliminate_keeps_the_best_and_averages_runs():
     calls.clear()
     again = eliminate(candidates, protocol, trainer, done=done)
     assert calls == [] and again[-1].scores == rounds[-1].scores
+
+
+def test_evaluate_losses_trains_each_run_once_and_resumes(tmp_path):
+    from lossevo import data, losses
+    from lossevo.analysis import evaluate_losses
+    from lossevo.losses import catalog
+
+    ds = data.load("synthetic", num_train=128, num_validation=32, num_test=32)
+    made = []
+
+    def fresh_loss():
+        made.append(1)
+        return losses.get("neuroloss1")
+
+    lossset = {"cross_entropy": "cross_entropy", "nl1": fresh_loss, "a2": catalog.A2}
+    path = str(tmp_path / "results.jsonl")
+    lines = []
+    first = evaluate_losses(lossset, ds, "convnet_surrogate", 2, path, steps=4, log=lines.append)
+    assert len(lines) == 6 and len(made) == 2  # a fresh loss object per run of a factory
+    assert set(first) == set(lossset) and all(
+        len(v) == 2 and all(0 <= a <= 1 for a in v) for v in first.values()
+    )
+
+    def no_data():
+        raise AssertionError("a finished evaluation must not load its dataset")
+
+    again = evaluate_losses(lossset, no_data, "convnet_surrogate", 2, path, steps=4, log=lines.append)
+    assert again == first and len(lines) == 6
+    more = evaluate_losses(lossset, lambda: ds, "convnet_surrogate", 3, path, steps=4, log=lines.append)
+    assert len(lines) == 9 and [v[:2] for v in more.values()] == list(first.values())
+
+
+def test_run_elimination_resumes_from_its_file(tmp_path):
+    from lossevo.analysis import Round, run_elimination
+
+    calls = []
+
+    def trainer(key, rnd, run):
+        calls.append((key, run))
+        return {"a": 0.5, "b": 0.7, "c": 0.6}[key] + run / 100
+
+    protocol = (Round(3, "convnet_surrogate"), Round(2, "convnet_surrogate", runs=2))
+    path = str(tmp_path / "elim.jsonl")
+    first = run_elimination({"a": 0.9, "b": 0.1, "c": 0.5}, protocol, trainer, path, log=None)
+    assert len(calls) == 3 + 4 and list(first[-1].scores) == ["b", "c"]
+    again = run_elimination({"a": 0.9, "b": 0.1, "c": 0.5}, protocol, trainer, path, log=None)
+    assert len(calls) == 7 and [r.scores for r in again] == [r.scores for r in first]
