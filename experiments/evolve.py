@@ -182,6 +182,13 @@ def main(argv):
             if row["fitness"] is not None:
                 tf.summary.scalar("child/fitness", row["fitness"], step=i)
 
+    def evaluated(record):  # the stages before evolution: one line per evaluation
+        if record["stage"] in ("init", "rescore", "initial"):
+            value = "-" if record["fitness"] is None else f"{record['fitness']:.4f}"
+            cached = ", cached" if record.get("cached") else ""
+            print(f"{record['stage']:8s} candidate {record['candidate']:5d}  fitness {value:>7}  "
+                  f"({record['status']}{cached})", flush=True)  # fmt: skip
+
     from lossevo.fitness import WorkerPool
 
     ray = _EXECUTOR.value == "ray"
@@ -197,9 +204,10 @@ def main(argv):
 
             with RayExecutor(_RAY_ADDRESS.value, num_gpus=_GPUS.value) as executor:
                 engine = run_search_async(workdir, config, initial_fitness, fitness, executor,
-                                          _IN_FLIGHT.value, on_iteration=progress)  # fmt: skip
+                                          _IN_FLIGHT.value, on_iteration=progress, on_result=evaluated)  # fmt: skip
         else:
-            engine = run_search(workdir, config, initial_fitness, fitness, on_iteration=progress)
+            engine = run_search(workdir, config, initial_fitness, fitness, on_iteration=progress,
+                                on_result=evaluated)  # fmt: skip
     finally:
         if pool is not None:
             pool.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Callable
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -70,10 +71,11 @@ def read_journal(path: str) -> tuple[list[dict[str, Any]], int]:
 
 
 class Journal:
-    """Appends records durably; reopening an existing journal truncates a torn last line."""
+    """Appends records durably; reopening an existing journal truncates a torn last line.
+    `on_append` is called with each record once it is on disk."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, on_append: Callable[[dict[str, Any]], None] | None = None):
+        self.path, self.on_append = path, on_append
         self.records, good_end = read_journal(path)
         if os.path.exists(path) and os.path.getsize(path) != good_end:
             with open(path, "r+b") as f:
@@ -86,6 +88,8 @@ class Journal:
         self._file.flush()
         os.fsync(self._file.fileno())
         self.records.append(record)
+        if self.on_append is not None:
+            self.on_append(record)
 
     def close(self) -> None:
         self._file.close()

@@ -108,10 +108,15 @@ def run_search(
     initial_fitness: Fitness,
     fitness: Fitness,
     on_iteration: Callable[[RegularizedEvolution, dict], None] | None = None,
+    on_result: Callable[[dict], None] | None = None,
 ) -> RegularizedEvolution:
-    """Runs (or resumes) a search in `workdir`; returns the finished engine."""
+    """Runs (or resumes) a search in `workdir`; returns the finished engine.
+
+    `on_iteration(engine, row)` follows each finished evolution iteration; `on_result(record)`
+    each new `finished` journal record (every stage, cache hits included), for progress.
+    """
     os.makedirs(workdir, exist_ok=True)
-    journal = Journal(os.path.join(workdir, "journal.jsonl"))
+    journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
     try:
         return _run(journal, config, initial_fitness, fitness, on_iteration)
     finally:
@@ -119,6 +124,13 @@ def run_search(
 
 
 LOOPS = {"sync": "run_search (a local executor)", "steady_state": "run_search_async (--executor=ray)"}
+
+
+def finished_listener(on_result: Callable[[dict], None] | None) -> Callable[[dict], None] | None:
+    """A `Journal.on_append` that passes `finished` records to `on_result`."""
+    if on_result is None:
+        return None
+    return lambda record: on_result(record) if record["type"] == "finished" else None
 
 
 def open_run(journal: Journal, config: SearchConfig, loop: str = "sync") -> None:

@@ -36,6 +36,7 @@ from lossevo.evolution.search import (
     SearchConfig,
     check_replay,
     evaluation_seed,
+    finished_listener,
     finished_record,
     fitness_cache,
     make_engine,
@@ -83,15 +84,17 @@ def run_search_async(
     executor: Executor,
     max_in_flight: int,
     on_iteration: Callable[[RegularizedEvolution, dict], None] | None = None,
+    on_result: Callable[[dict], None] | None = None,
 ) -> RegularizedEvolution:
     """Runs (or resumes) a steady-state search in `workdir`; returns the finished engine.
 
-    `config.batch_size` is not used: `max_in_flight` evaluations run at once.
+    `config.batch_size` is not used: `max_in_flight` evaluations run at once. The callbacks
+    are those of `run_search`.
     """
     if max_in_flight < 1:
         raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
     os.makedirs(workdir, exist_ok=True)
-    journal = Journal(os.path.join(workdir, "journal.jsonl"))
+    journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
     try:
         return _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration)
     finally:

@@ -83,6 +83,17 @@ def test_cache_reuses_results_for_the_same_loss(tmp_path):
     assert all(first[(r["fitness_name"], r["hash"])] == r["fitness"] for r in cached)
 
 
+def test_on_result_sees_every_new_finished_record_of_every_stage(tmp_path):
+    seen = []
+    run_search(str(tmp_path), CFG, fitness.HashFitness(), fitness.HashFitness(), on_result=seen.append)
+    records, _ = read_journal(str(tmp_path / "journal.jsonl"))
+    assert seen == [r for r in records if r["type"] == "finished"]
+    assert {r["stage"] for r in seen} == {"init", "rescore", "evolve"}
+    again = []
+    run_search(str(tmp_path), CFG, fitness.HashFitness(), fitness.HashFitness(), on_result=again.append)
+    assert again == []  # a replay journals nothing new
+
+
 def test_header_records_versions_and_config(tmp_path):
     _search(tmp_path / "run")
     header = json.loads((tmp_path / "run" / "journal.jsonl").read_text().splitlines()[0])

@@ -56,8 +56,10 @@ def test_one_in_flight_equals_the_synchronous_search(tmp_path):
 
 def test_many_in_flight_finishes_with_every_iteration_and_no_repeats(tmp_path):
     fn = Counting(jitter=0.02)
+    results = []
     with ThreadExecutor(4) as ex:
-        engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=4)
+        engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=4, on_result=results.append)
+    assert results == _records(tmp_path)  # every finished record, as it was journaled
     assert engine.done and len(engine.history) == CFG.iterations
     finished = _records(tmp_path)
     assert len({r["candidate"] for r in finished}) == len(finished)
