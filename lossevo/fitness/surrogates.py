@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -206,8 +205,7 @@ class SurrogateFitness:
         except Exception as e:
             return FitnessResult(None, "failed", {**info, "reason": f"{type(e).__name__}: {e}"[:500]})
         finally:
-            keras.backend.clear_session()  # models built in a loop otherwise pile up
-            gc.collect()
+            keras.backend.clear_session()  # models built in a loop otherwise pile up (it runs gc too)
 
 
 @functools.lru_cache(maxsize=4)
