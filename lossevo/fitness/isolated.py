@@ -61,16 +61,20 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=loop, daemon=True).start()
 
 
+def tag_worker(results: list[FitnessResult]) -> list[FitnessResult]:
+    """Adds this process's pid and resident memory to each result's `info`."""
+    for result in results:
+        result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
+    return results
+
+
 def _evaluate_in_worker(
     factory: Callable[[], Fitness], genomes: list, seeds: list[int]
 ) -> list[FitnessResult]:
     fitness = _FITNESS.get(factory)
     if fitness is None:
         fitness = _FITNESS[factory] = factory()
-    results = fitness.evaluate(genomes, seeds)
-    for result in results:
-        result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
-    return results
+    return tag_worker(fitness.evaluate(genomes, seeds))
 
 
 class WorkerDiedError(EvaluationLostError):
