@@ -44,8 +44,9 @@ def bench(
     trainer = PopulationTrainer(model, dataset.num_classes, recipe, k, jit_compile=jit)
     for slot in range(k):
         trainer.assign(slot, LOSSES[slot % len(LOSSES)], slot)
-    x = tf.zeros((k, batch_size, 32, 32, 3))
-    y = tf.one_hot(tf.zeros((k, batch_size), tf.int32), dataset.num_classes)
+    lead = 1 if data == "shared" else k  # a shared batch is broadcast to the K copies
+    x = tf.zeros((lead, batch_size, 32, 32, 3))
+    y = tf.one_hot(tf.zeros((lead, batch_size), tf.int32), dataset.num_classes)
     trainer.train_step(x, y)  # trace and compile
     trainer.active.numpy()
     compile_s = time.perf_counter() - start
