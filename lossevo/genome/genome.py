@@ -257,16 +257,20 @@ class Genome:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Genome:
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
-            raise GenomeError("<json>", f"not valid JSON: {e}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text))
 
     def __repr__(self) -> str:
         from lossevo.genome.formula import to_text
 
         return f"Genome({to_text(self)!r}, hash={self.hash_hex})"
+
+
+def parse_json(text: str | bytes) -> Any:
+    """JSON text of a genome; anything unreadable raises `GenomeError("<json>", ...)`."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
+        raise GenomeError("<json>", f"not valid JSON: {e}") from None
 
 
 def check_header(data: Any, kind: str, fields: set[str], default_kind: str | None = None) -> None:

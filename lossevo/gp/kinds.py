@@ -8,7 +8,6 @@ decode genomes through `genome_from_dict`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +15,7 @@ import sympy as sp
 
 from lossevo.genome import formula as graph_formula
 from lossevo.genome.genome import KIND as GRAPH_KIND
-from lossevo.genome.genome import Genome, GenomeError
+from lossevo.genome.genome import Genome, GenomeError, parse_json
 from lossevo.gp import formula as tree_formula
 from lossevo.gp.tree import KIND as TREE_KIND
 from lossevo.gp.tree import TreeGenome
@@ -40,11 +39,7 @@ def genome_from_dict(data: Any) -> AnyGenome:
 
 
 def genome_from_json(text: str | bytes) -> AnyGenome:
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
-        raise GenomeError("<json>", f"not valid JSON: {e}") from None
-    return genome_from_dict(data)
+    return genome_from_dict(parse_json(text))
 
 
 def as_genome(genome: AnyGenome | Mapping | str) -> AnyGenome:

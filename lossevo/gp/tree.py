@@ -26,7 +26,7 @@ import json
 import math
 from typing import Any
 
-from lossevo.genome.genome import GenomeError, check_header
+from lossevo.genome.genome import GenomeError, check_header, parse_json
 from lossevo.gp import ops as ops_lib
 
 SCHEMA_VERSION = 1
@@ -194,11 +194,7 @@ class TreeGenome:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TreeGenome:
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
-            raise GenomeError("<json>", f"not valid JSON: {e}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text))
 
     def __repr__(self) -> str:
         from lossevo.gp.formula import to_text
