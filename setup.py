@@ -22,6 +22,9 @@ setup(
         "tensorflow>=2.16,<3",
         "keras>=3.0",
         "tensorflow-datasets>=4.9",
+        # tensorflow-datasets imports importlib_resources on every Python but declares it only
+        # for Python < 3.9 (tensorflow/datasets#11212); etils stopped bringing it in 1.14.
+        "importlib_resources>=6",
         "numpy>=1.26",
         "scipy>=1.11",
         "sympy>=1.12",

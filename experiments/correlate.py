@@ -44,8 +44,10 @@ def main(argv):
     best_k, clusters = _BEST_K.value, _CLUSTERS.value
     if _SMALL.value:
         n, augs, surrogate, scale, best_k, clusters = 6, ["base", "all"], "convnet", 0.01, 4, 2
-    if surrogate not in fitness.SURROGATES:
-        raise app.UsageError(f"--surrogate {surrogate!r}: known are {', '.join(fitness.SURROGATES)}")
+    try:
+        fitness.canonical_name(surrogate)
+    except ValueError as e:
+        raise app.UsageError(f"--surrogate: {e}") from None
     if "base" not in augs or "all" not in augs:
         raise app.UsageError("--augmentations must include base and all (for the scatter plot)")
     genomes = sample_population(n, np.random.default_rng(_SEED.value))

@@ -17,6 +17,14 @@ from absl import app, flags
 _RUN = flags.DEFINE_string("run_dir", None, "A run directory of experiments/evolve.py.", required=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory.", required=True)
 _PROTOCOL = flags.DEFINE_enum("protocol", "002", ["002", "002_code", "000"], "Elimination protocol.")
+_AUGMENT = flags.DEFINE_string(
+    "augmentation",
+    None,
+    "Override every round's augmentation (paper 000: each technique is eliminated with its own).",
+)
+_SEED = flags.DEFINE_integer(
+    "seed", 0, "Seed of the elimination (each run of a loss gets its own seed from it)."
+)
 _DATASET = flags.DEFINE_string("dataset", "synthetic", "Dataset name.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "tensorflow-datasets directory.")
 _MODEL = flags.DEFINE_string("model", None, "Override every round's model (e.g. convnet for a smoke run).")
@@ -29,25 +37,28 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo import data
-    from lossevo.analysis import PROTOCOLS, Round, round_trainer, run_elimination
+    from lossevo.analysis import Protocol, Round, get_protocol, round_trainer, run_elimination
     from lossevo.evolution.rundir import best_candidates
     from lossevo.genome import to_paper
 
-    protocol = PROTOCOLS[_PROTOCOL.value]
+    protocol = get_protocol(_PROTOCOL.value)
     model = _MODEL.value
-    if _SMALL.value:
-        protocol = (Round(4, "convnet_surrogate", steps=40), Round(2, "convnet_surrogate", runs=2, steps=40))
+    if _SMALL.value:  # 40-step ConvNet rounds: 4 candidates, then the best 2 twice
+        rounds = (Round(4, "convnet_standard"), Round(2, "convnet_standard", runs=2))
+        protocol = Protocol("small", rounds, scale=0.005)
         model = model or "convnet"
-    pool = best_candidates(_RUN.value, protocol[0].keep)
+    pool = best_candidates(_RUN.value, protocol.size)
     if not pool:
         raise app.UsageError(f"--run_dir {_RUN.value}: no evaluated losses yet")
     os.makedirs(_WORKDIR.value, exist_ok=True)
     dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=10)
                if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
-    trainer = round_trainer({k: g for k, (g, _) in pool.items()}, dataset, model)
+    trainer = round_trainer(
+        {k: g for k, (g, _) in pool.items()}, dataset, model, _AUGMENT.value, scale=protocol.scale
+    )
     path = os.path.join(_WORKDIR.value, "elimination.jsonl")
     log = lambda line: print(line, flush=True)  # noqa: E731
-    rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, log)
+    rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, log, _SEED.value)
     final = rounds[-1].scores
     with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
         for key in sorted(final, key=lambda k: -final[k]):

@@ -1,8 +1,11 @@
-r"""Final evaluation (SPEC §11): train chosen losses N times and compare them with CE.
+r"""Final evaluation (SPEC §11): train chosen losses N times and compare them with CE, and
+with the papers' published figures.
 
   python experiments/evaluate.py --workdir=runs/eval --small
   python experiments/evaluate.py --workdir=runs/eval_wrn --dataset=cifar10 --recipe=wideresnet_002 \
       --losses=cross_entropy,neuroloss1,neuroloss3,a2 --runs=5
+  # paper 002 Table 4 (the ConvNet surrogate, 30 runs; add --small for a CPU smoke run):
+  python experiments/evaluate.py --workdir=runs/table4 --reproduce=002_table4 --dataset=cifar10
 
 Losses: registry names, genome JSON files, or `run:DIR:K` (the best K losses of a search
 run directory). Every finished run is appended to `results.jsonl`; rerunning resumes. Prints
@@ -25,6 +28,17 @@ _RUNS = flags.DEFINE_integer("runs", 5, "Runs per loss.", lower_bound=1)
 _STEPS = flags.DEFINE_integer("steps", None, "Shorten the recipe to this many steps.", lower_bound=1)
 _BASELINE = flags.DEFINE_string("baseline", "cross_entropy", "The loss to compare against.")
 _SMALL = flags.DEFINE_bool("small", False, "Smoke-run sizes: synthetic data, 2 runs of 60 steps.")
+_PROTOCOL = flags.DEFINE_enum(
+    "protocol", "holdout", ["holdout", "code", "best_val"],
+    "holdout: test accuracy after training on train; code: train on train+validation, best test accuracy "
+    "over training (the authors' final_loss_testing.py, 6 runs); best_val: best validation accuracy.",
+)  # fmt: skip
+_TABLE = flags.DEFINE_string("paper_table", None, "Compare with a published table (e.g. 002/4).")
+_REPRODUCE = flags.DEFINE_string(
+    "reproduce",
+    None,
+    "A named reproduction (lossevo.analysis.reproduce): recipe, losses, runs, protocol, table.",
+)
 
 
 def resolve_losses(specs):
@@ -62,16 +76,35 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo import data, training
-    from lossevo.analysis import compare_to_baseline, evaluate_losses, format_table
+    from lossevo.analysis import evaluate_losses, published
+    from lossevo.analysis.evaluation import CODE_RUNS
+    from lossevo.analysis.reproduce import get_reproduction, report
 
+    given = lambda name: flags.FLAGS[name].present  # noqa: E731
+    recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value
+    table, filters = _TABLE.value, {}
+    if _REPRODUCE.value:
+        try:
+            rep = get_reproduction(_REPRODUCE.value)
+        except ValueError as e:
+            raise app.UsageError(f"--reproduce: {e}") from None
+        recipe_name = _RECIPE.value if given("recipe") else rep.recipe
+        loss_specs = _LOSSES.value if given("losses") else list(rep.losses)
+        runs = _RUNS.value if given("runs") else rep.runs
+        protocol = _PROTOCOL.value if given("protocol") else rep.protocol
+        table, filters = table or rep.table, dict(rep.filters)
+    elif protocol == "code" and not given("runs"):
+        runs = CODE_RUNS
+    if table is not None and table not in published.TABLES:
+        raise app.UsageError(f"--paper_table {table!r}: known tables are {', '.join(published.TABLES)}")
     small = _SMALL.value
-    runs = 2 if small and not flags.FLAGS["runs"].present else _RUNS.value
+    runs = 2 if small and not given("runs") else runs
     steps = _STEPS.value or (60 if small else None)
     try:
-        recipe = training.recipes.get(_RECIPE.value)
+        recipe = training.recipes.get(recipe_name)
     except ValueError as e:
         raise app.UsageError(f"--recipe: {e}") from None
-    loss_factories = resolve_losses(_LOSSES.value)
+    loss_factories = resolve_losses(loss_specs)
     if _BASELINE.value not in loss_factories:
         raise app.UsageError(f"--baseline {_BASELINE.value!r} must be one of --losses")
     os.makedirs(_WORKDIR.value, exist_ok=True)
@@ -83,12 +116,12 @@ def main(argv):
 
     results = evaluate_losses(
         loss_factories, dataset, recipe, runs, os.path.join(_WORKDIR.value, "results.jsonl"),
-        model=_MODEL.value, steps=steps, log=lambda line: print(line, flush=True),
+        model=_MODEL.value, steps=steps, log=lambda line: print(line, flush=True), protocol=protocol,
     )  # fmt: skip
-    table = format_table(compare_to_baseline(results, _BASELINE.value))
-    print(table)
+    text = report(results, _BASELINE.value, table, filters, _DATASET.value)
+    print(text)
     with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
-        f.write(table + "\n")
+        f.write(text + "\n")
 
 
 if __name__ == "__main__":

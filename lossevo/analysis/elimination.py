@@ -1,56 +1,152 @@
 """The papers' elimination protocols (SPEC §7) as data, and a runner.
 
-A protocol is a list of rounds: keep the best `keep` candidates by the previous round's
-score, train each `runs` times with a recipe (and phases), score by the mean. Rounds are
-run by a caller-supplied `trainer(genome_or_name, round, run_index) -> accuracy`, so the
-same runner serves the real recipes and tests; `round_trainer` is the real one and
-`run_elimination` keeps the results in a resumable file.
+A protocol is a list of rounds: keep the best `keep` candidates by the ranking so far,
+train each `runs` times with a recipe (its first `num_phases` progressive phases, or
+`steps` steps), score by the mean. Rounds are run by a caller-supplied
+`trainer(key, round, seed) -> accuracy`, so the same runner serves the real recipes and
+tests; `round_trainer` is the real one and `run_elimination` keeps the results in a
+resumable file.
+
+How a round trains (`round_recipe`):
+- progressive rounds (002) train phases 1..k of the recipe, `steps_per_phase` each, under
+  the recipe's one schedule (`WarmupCosineDecay(64000, 6400)`) cut off where the round
+  ends, never rescaled to the round's length; each phase stops on the recipe's
+  `phase_stop` (`EpochCallback(0.45, epoch=40)`) and the next phase still runs;
+- a round with `steps` (000's 96,000-step retrain of its surrogate) keeps the recipe's
+  warm-up and stretches the decay to the new length.
+Every run of a loss gets its own seed (`run_seed`: from the protocol seed, the round and
+the run), the same for every loss in that round and run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from lossevo.data.progressive import PHASE_TABLES
+from lossevo.evolution.rundir import append_result, read_results
+from lossevo.training import recipes as recipes_lib
+from lossevo.training.train import train
+
 
 @dataclasses.dataclass(frozen=True)
 class Round:
+    """One elimination round.
+
+    Attributes:
+      keep: candidates entering the round (the best by the ranking so far).
+      recipe: the training recipe.
+      runs: runs per candidate (0: only keep the best `keep`, train nothing).
+      num_phases: progressive recipes: train phases 1..num_phases, schedule unchanged.
+      steps: non-progressive recipes: train this many steps, the recipe's warm-up kept
+        and its decay stretched to them.
+    """
+
     keep: int
     recipe: str
     runs: int = 1
-    num_phases: int | None = None  # progressive recipes: phases 1..num_phases
-    steps: int | None = None  # override the recipe's length
+    num_phases: int | None = None
+    steps: int | None = None
+
+    @property
+    def training(self) -> tuple[str, int | None, int | None]:
+        """What a run of this round trains; consecutive rounds that train the same pool
+        their runs (paper 000's WRN rounds: mean of 2, then of 3 runs)."""
+        return self.recipe, self.num_phases, self.steps
 
 
-PROTOCOLS: dict[str, tuple[Round, ...]] = {
-    # Paper 002: best 150 → phase 1 (16k) → 50 → phases 1-2 (32k) → 25 → 1-3 (48k) → 10 → all 4 (64k).
-    "002": (
-        Round(150, "effnetv2s_progressive", num_phases=1, steps=16000),
-        Round(50, "effnetv2s_progressive", num_phases=2, steps=32000),
-        Round(25, "effnetv2s_progressive", num_phases=3, steps=48000),
-        Round(10, "effnetv2s_progressive", num_phases=4, steps=64000),
-    ),
-    # The authors' code keeps 25/12/6/4 instead (BUILD_NOTES.md); same recipes.
-    "002_code": (
-        Round(25, "effnetv2s_progressive", num_phases=1, steps=16000),
-        Round(12, "effnetv2s_progressive", num_phases=2, steps=32000),
-        Round(6, "effnetv2s_progressive", num_phases=3, steps=48000),
-        Round(4, "effnetv2s_progressive", num_phases=4, steps=64000),
-    ),
-    # Paper 000: best 100 → surrogate 192 epochs (96k) → best 24 → WRN-28-10 → best 12 →
-    # again → best 6 by the mean of their 2 WRN runs → again → best 3 by the mean of 3.
-    # Runs carry over between rounds of the same recipe; the last round trains nothing.
-    "000": (
-        Round(100, "resnet9v2_6m_surrogate", steps=96000),
-        Round(24, "wideresnet_000"),
-        Round(12, "wideresnet_000"),
-        Round(6, "wideresnet_000"),
-        Round(3, "wideresnet_000", runs=0),
-    ),
-}
+@dataclasses.dataclass(frozen=True)
+class Protocol:
+    """An elimination protocol.
+
+    Attributes:
+      name: registry key.
+      rounds: the rounds, in order.
+      batches: the initial ranking is split into this many contiguous batches, each
+        eliminated on its own (the code's two batches of 75); the survivors are their union.
+      scale: multiply every recipe's steps by this (smoke runs).
+      description: where it comes from.
+    """
+
+    name: str
+    rounds: tuple[Round, ...]
+    batches: int = 1
+    scale: float = 1.0
+    description: str = ""
+
+    @property
+    def size(self) -> int:
+        """Candidates the protocol starts from."""
+        return self.rounds[0].keep * self.batches
+
+    def scaled(self, scale: float) -> Protocol:
+        return dataclasses.replace(self, scale=self.scale * scale)
+
+
+_EFF = "effnetv2s_progressive"
+PROTOCOLS: dict[str, Protocol] = {
+    p.name: p
+    for p in (
+        Protocol(
+            "002",
+            (Round(150, _EFF, num_phases=1), Round(50, _EFF, num_phases=2), Round(25, _EFF, num_phases=3),
+             Round(10, _EFF, num_phases=4)),
+            description="paper 002 §3.9: best 150 → phase 1 (16k) → 50 → phases 1-2 (32k) → 25 → 1-3 (48k) "
+            "→ 10 → all 4 (64k)",
+        ),
+        Protocol(
+            "002_code",
+            (Round(75, _EFF, num_phases=1), Round(25, _EFF, num_phases=2), Round(12, _EFF, num_phases=3),
+             Round(6, _EFF, num_phases=4), Round(4, _EFF, runs=0)),
+            batches=2,
+            description="the code's loss_projection.py: the best 150 in two batches of 75; each: phase 1 → "
+            "best 25 on phases 1-2 → best 12 on 1-3 → best 6 on all four → keep 4",
+        ),
+        Protocol(
+            "000",
+            (Round(100, "resnet9v2_6m_surrogate", steps=96000), Round(24, "wideresnet_000"),
+             Round(12, "wideresnet_000"), Round(6, "wideresnet_000"), Round(3, "wideresnet_000", runs=0)),
+            description="paper 000 §3.2: best 100 → surrogate 192 epochs (96k) → best 24 → WRN-28-10 → best 12 "
+            "→ again → best 6 by the mean of 2 WRN runs → again → best 3 by the mean of 3",
+        ),
+    )
+}  # fmt: skip
+
+
+def get_protocol(name: str) -> Protocol:
+    if name not in PROTOCOLS:
+        raise ValueError(f"unknown elimination protocol {name!r}; known: {', '.join(PROTOCOLS)}")
+    return PROTOCOLS[name]
+
+
+def run_seed(seed: int, round_index: int, run: int) -> int:
+    """The seed of run `run` of round `round_index`: distinct for every run of a loss, the
+    same for every loss of that round and run (paired comparisons)."""
+    return int(np.random.SeedSequence([seed, round_index, run]).generate_state(1)[0] % (2**31))
+
+
+def round_recipe(rnd: Round, augmentation: str | None = None, scale: float = 1.0) -> recipes_lib.Recipe:
+    """The recipe a round trains (see module doc)."""
+    recipe = recipes_lib.get(rnd.recipe)
+    if augmentation is not None:
+        recipe = dataclasses.replace(recipe, augmentation=augmentation)
+    if scale != 1:
+        recipe = recipes_lib.scaled(recipe, max(10, round(recipe.steps * scale)))
+    if rnd.num_phases is not None:
+        if recipe.progressive is None:
+            raise ValueError(
+                f"round trains {rnd.num_phases} phases of {rnd.recipe!r}, which is not progressive"
+            )
+        per_phase = recipe.steps_per_phase or recipe.steps // len(PHASE_TABLES[recipe.progressive])
+        phased = dataclasses.replace(recipe, num_phases=rnd.num_phases)
+        recipe = recipes_lib.truncated(phased, per_phase * rnd.num_phases)
+    if rnd.steps is not None:
+        recipe = recipes_lib.extended(recipe, max(10, round(rnd.steps * scale)))
+    return recipe
 
 
 @dataclasses.dataclass
@@ -60,63 +156,85 @@ class RoundResult:
     runs: dict[str, list[float]]
 
 
-def eliminate(
-    candidates: Mapping[str, float],
-    protocol: Sequence[Round],
-    trainer: Callable[[str, Round, int], float],
-    done: Mapping[tuple[int, str, int], float] | None = None,
-    on_result: Callable[[int, str, int, float], None] | None = None,
-) -> list[RoundResult]:
-    """Runs the protocol. `candidates`: key -> search fitness (the first ranking).
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("-inf")
 
-    `done` holds results already computed, keyed by (round index, key, run index), so an
-    interrupted elimination resumes; `on_result` is called with each new result (journal).
-    Paper 000's "mean of previous runs" is implemented by carrying a candidate's runs
-    from round to round while the recipe stays the same.
-    """
-    done = dict(done or {})
-    ranking = dict(candidates)
+
+def _eliminate_batch(ranking, rounds, trainer, done, on_result, seed) -> list[RoundResult]:
     carried: dict[str, list[float]] = {}
     out = []
-    previous_recipe = None
-    for i, rnd in enumerate(protocol):
+    previous = None
+    for i, rnd in enumerate(rounds):
         keep = sorted(ranking, key=lambda k: (-ranking[k], k))[: rnd.keep]
         runs: dict[str, list[float]] = {}
         for key in keep:
             values = []
             for r in range(rnd.runs):
                 if (i, key, r) not in done:
-                    done[(i, key, r)] = float(trainer(key, rnd, r))
+                    s = run_seed(seed, i, r)
+                    done[(i, key, r)] = float(trainer(key, rnd, s))
                     if on_result is not None:
-                        on_result(i, key, r, done[(i, key, r)])
+                        on_result(i, key, r, s, done[(i, key, r)])
                 values.append(done[(i, key, r)])
             runs[key] = values
-        if rnd.recipe == previous_recipe:
+        if rnd.training == previous or rnd.runs == 0:
             runs = {k: carried.get(k, []) + v for k, v in runs.items()}
-        ranking = {
-            k: float(np.nanmean(v)) if np.isfinite(v).any() else float("-inf") for k, v in runs.items()
-        }
-        carried, previous_recipe = runs, rnd.recipe
+        ranking = {k: _mean(v) for k, v in runs.items()}
+        carried, previous = runs, rnd.training
         out.append(RoundResult(rnd, dict(ranking), runs))
     return out
 
 
+def eliminate(
+    candidates: Mapping[str, float],
+    protocol: Protocol,
+    trainer: Callable[[str, Round, int], float],
+    done: Mapping[tuple[int, str, int], float] | None = None,
+    on_result: Callable[[int, str, int, int, float], None] | None = None,
+    seed: int = 0,
+) -> list[RoundResult]:
+    """Runs the protocol. `candidates`: key -> search fitness (the first ranking).
+
+    `trainer(key, round, seed)` trains one run and returns its accuracy (NaN: diverged).
+    `done` holds results already computed, keyed by (round index, key, run index), so an
+    interrupted elimination resumes; `on_result(round, key, run, seed, accuracy)` is called
+    with each new result (journal). Paper 000's "mean of previous runs" carries a
+    candidate's runs from round to round while the round trains the same thing (recipe,
+    phases, steps); a round of 0 runs ranks by the previous round's. With several
+    batches, each round's result is the union over the batches.
+    """
+    done = dict(done or {})
+    ranked = sorted(candidates, key=lambda k: (-candidates[k], k))[: protocol.size]
+    per_batch = math.ceil(len(ranked) / protocol.batches) if ranked else 0
+    batches = [ranked[b * per_batch : (b + 1) * per_batch] for b in range(protocol.batches)]
+    merged = [RoundResult(rnd, {}, {}) for rnd in protocol.rounds]
+    for batch in batches:
+        results = _eliminate_batch(
+            {k: candidates[k] for k in batch}, protocol.rounds, trainer, done, on_result, seed
+        )
+        for total, part in zip(merged, results, strict=True):
+            total.scores.update(part.scores)
+            total.runs.update(part.runs)
+    return merged
+
+
 def round_trainer(
-    losses: Mapping[str, Any], dataset: Any, model: Any = None
+    losses: Mapping[str, Any],
+    dataset: Any,
+    model: Any = None,
+    augmentation: str | None = None,
+    scale: float = 1.0,
 ) -> Callable[[str, Round, int], float]:
     """The `trainer` that `eliminate` calls, for real training: `losses[key]` (a genome, a
-    registry name or a Keras loss) trained by the round's recipe (its first `num_phases`
-    phases, `steps`), model `model` (None: the recipe's), seed = run index. Returns the
-    best validation accuracy, NaN when training diverged."""
-    from lossevo import training
+    registry name or a Keras loss) trained by `round_recipe(round, augmentation, scale)`,
+    model `model` (None: the recipe's). Returns the best validation accuracy, NaN when
+    training diverged. `augmentation` overrides every round's technique (paper 000
+    eliminates each technique with its own augmentation)."""
 
-    def trainer(key: str, rnd: Round, run: int) -> float:
-        recipe = training.recipes.get(rnd.recipe)
-        if rnd.num_phases is not None:
-            recipe = dataclasses.replace(recipe, num_phases=rnd.num_phases)
-        result = training.train(
-            model, losses[key], dataset, recipe, steps=rnd.steps, seed=run, evaluate_test=False
-        )
+    def trainer(key: str, rnd: Round, seed: int) -> float:
+        recipe = round_recipe(rnd, augmentation, scale)
+        result = train(model, losses[key], dataset, recipe, seed=seed, evaluate_test=False)
         return float("nan") if result.diverged else result.best_val_accuracy
 
     return trainer
@@ -124,20 +242,21 @@ def round_trainer(
 
 def run_elimination(
     candidates: Mapping[str, float],
-    protocol: Sequence[Round],
+    protocol: Protocol,
     trainer: Callable[[str, Round, int], float],
     results_path: str,
     log: Callable[[str], None] | None = print,
+    seed: int = 0,
 ) -> list[RoundResult]:
     """`eliminate`, resumable from a JSONL results file: every result is appended to
     `results_path` as it finishes, and results already there are not trained again."""
-    from lossevo.evolution.rundir import append_result, read_results
-
     done = {(r["round"], r["key"], r["run"]): r["accuracy"] for r in read_results(results_path)}
 
-    def record(i: int, key: str, run: int, accuracy: float) -> None:
-        append_result(results_path, {"round": i, "key": key, "run": run, "accuracy": accuracy})
+    def record(i: int, key: str, run: int, run_seed: int, accuracy: float) -> None:
+        append_result(
+            results_path, {"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy}
+        )
         if log is not None:
-            log(f"round {i + 1}: {key} run {run}: {accuracy:.4f}")
+            log(f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}")
 
-    return eliminate(candidates, protocol, trainer, done, record)
+    return eliminate(candidates, protocol, trainer, done, record, seed)

@@ -3,10 +3,21 @@
 results = evaluate_losses({"cross_entropy": "cross_entropy", "mine": genome}, dataset,
                           "wideresnet_002", runs=5, results_path="runs/eval/results.jsonl")
 print(format_table(compare_to_baseline(results, "cross_entropy")))
+
+Two protocols (`FINAL_PROTOCOLS`):
+- "holdout": train on the training split (45,000 CIFAR images), validate on the held-out
+  5,000, report the test accuracy at the end;
+- "code": as the authors' `final_loss_testing.py` ran it: train on all 50,000 training
+  images with the *test* set as validation data, and report the best test accuracy seen
+  during training (the code ran 6 runs per setting);
+- "best_val": train on the training split and report the best validation accuracy seen
+  during training, a surrogate's fitness (paper 002 Table 4).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +27,21 @@ from lossevo.data.sources import ImageDataset
 from lossevo.evolution.rundir import append_result, read_results
 from lossevo.training import recipes as recipes_lib
 from lossevo.training.train import train
+
+FINAL_PROTOCOLS: dict[str, str] = {
+    "holdout": "train on train, validate on the held-out split, test accuracy at the end",
+    "code": "train on train + validation, validate on test, best test accuracy over training (6 runs)",
+    "best_val": "train on train, best validation accuracy over training (a surrogate's fitness)",
+}
+CODE_RUNS = 6  # runs per setting in the authors' final_loss_testing.py
+
+
+def with_test_as_validation(dataset: ImageDataset) -> ImageDataset:
+    """The "code" protocol's data: every training image (train then validation, the
+    original order) for training, the test set for validation."""
+    return dataclasses.replace(
+        dataset, train=dataset.train.concatenate(dataset.validation), validation=dataset.test
+    )
 
 
 def evaluate_losses(
@@ -28,8 +54,11 @@ def evaluate_losses(
     model: Any = None,
     steps: int | None = None,
     log: Callable[[str], None] | None = print,
+    protocol: str = "holdout",
 ) -> dict[str, list[float]]:
-    """Trains every loss `runs` times (seed = run index) and returns name -> test accuracies.
+    """Trains every loss `runs` times (seed = run index) and returns name -> accuracies: the
+    test accuracy (under "code": the best test accuracy over training; under "best_val":
+    the best validation accuracy).
 
     Args:
       losses: name -> a genome, a registry name, a Keras loss, or a zero-argument factory
@@ -41,23 +70,46 @@ def evaluate_losses(
       results_path: JSONL file; each run is appended as it finishes (test accuracy, best
         validation accuracy, diverged) and runs already there are not trained again.
       log: called with a line per finished run (None: silent).
+      protocol: a key of `FINAL_PROTOCOLS`.
 
-    A diverged run has no test accuracy and counts as 0.
+    A diverged run has no test accuracy and counts as 0 (under "code": its best test
+    accuracy before it diverged).
     """
-    done = {(r["loss"], r["run"]): r for r in read_results(results_path)}
-    loaded = dataset if isinstance(dataset, ImageDataset) else None
+    if protocol not in FINAL_PROTOCOLS:
+        raise ValueError(f"unknown final protocol {protocol!r}; known: {', '.join(FINAL_PROTOCOLS)}")
+    best_only = protocol in ("code", "best_val")
+    done = {}
+    for r in read_results(results_path):
+        if r.get("protocol", "holdout") != protocol:
+            raise ValueError(
+                f"{results_path} holds runs of the {r.get('protocol', 'holdout')!r} protocol, not {protocol!r}; "
+                "use another results file (--workdir)"
+            )
+        done[(r["loss"], r["run"])] = r
+    loaded: ImageDataset | None = None
     for name, loss in losses.items():
         for run in range(runs):
             if (name, run) in done:
                 continue
             if loaded is None:
-                loaded = dataset()
+                loaded = dataset if isinstance(dataset, ImageDataset) else dataset()
+                loaded = with_test_as_validation(loaded) if protocol == "code" else loaded
             factory = callable(loss) and not isinstance(loss, keras.losses.Loss)
-            result = train(model, loss() if factory else loss, loaded, recipe, steps=steps, seed=run)
-            record = {"loss": name, "run": run, "test_accuracy": result.test_accuracy,
-                      "best_val_accuracy": result.best_val_accuracy, "diverged": result.diverged}  # fmt: skip
+            result = train(model, loss() if factory else loss, loaded, recipe, steps=steps, seed=run,
+                           evaluate_test=not best_only)  # fmt: skip
+            best = result.best_val_accuracy if math.isfinite(result.best_val_accuracy) else None
+            accuracy = best if best_only else result.test_accuracy
+            record = {"loss": name, "run": run, "protocol": protocol, "accuracy": accuracy,
+                      "test_accuracy": result.test_accuracy, "best_val_accuracy": result.best_val_accuracy,
+                      "diverged": result.diverged}  # fmt: skip
             append_result(results_path, record)
             done[(name, run)] = record
             if log is not None:
-                log(f"{name:28s} run {run}: test accuracy {result.test_accuracy}")
-    return {name: [done[(name, r)]["test_accuracy"] or 0.0 for r in range(runs)] for name in losses}
+                log(f"{name:28s} run {run}: accuracy {accuracy}")
+    return {name: [_reported(done[(name, r)]) for r in range(runs)] for name in losses}
+
+
+def _reported(record: Mapping[str, Any]) -> float:
+    """A run's reported accuracy (results files before the protocols had `test_accuracy`)."""
+    value = record.get("accuracy", record.get("test_accuracy"))
+    return float(value) if value is not None else 0.0

@@ -9,7 +9,9 @@ after it. Crop-and-flip, RandAugment and cutout draw independently for every ima
 vectorised over the batch (3-4x the throughput of per-image `map` calls on 2 cores, see
 benchmarks/bench_pipelines.py); mixup and CutMix mix images of the batch. Every random draw is stateless, seeded from `seed` and the element's
 position in the stream, so a pipeline replays exactly (and resumes at any step).
-Outputs: images `(x - 127.5) / 128` as float32, one-hot float32 labels.
+Outputs: images as float32 scaled by `AugmentConfig.scaling` (`SCALINGS`: Model Garden's
+`(x - 127.5) / 128` by default, or `x / 255` as the authors' non-augmented surrogates feed
+them), one-hot float32 labels.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ TECHNIQUES: dict[str, tuple[str, ...]] = {
     "randaug_only": ("randaug",),
 }
 
+# Model input scalings of uint8 images (see `normalize`).
+SCALINGS = ("model_garden", "unit")
+
 
 @dataclasses.dataclass(frozen=True)
 class AugmentConfig:
@@ -50,6 +55,11 @@ class AugmentConfig:
     translate_const: float = 100.0
     image_size: tuple[int, int] | None = None  # resize to this first (None: keep)
     crop_size: tuple[int, int] | None = None  # random crop to this instead of pad-and-crop
+    scaling: str = "model_garden"  # model input scaling, a key of SCALINGS
+
+    def __post_init__(self):
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"unknown input scaling {self.scaling!r}; known: {', '.join(SCALINGS)}")
 
 
 def technique_names() -> list[str]:
@@ -62,9 +72,11 @@ def _check(technique: str) -> tuple[str, ...]:
     return TECHNIQUES[technique]
 
 
-def normalize(images: tf.Tensor) -> tf.Tensor:
-    """Model input: `(x - 127.5) / 128`."""
-    return (tf.cast(images, tf.float32) - 127.5) / 128.0
+def normalize(images: tf.Tensor, scaling: str = "model_garden") -> tf.Tensor:
+    """Model input from uint8 images: `(x - 127.5) / 128` ("model_garden") or `x / 255`
+    ("unit", the authors' `preprocess_image` of the non-augmented surrogates)."""
+    x = tf.cast(images, tf.float32)
+    return (x - 127.5) / 128.0 if scaling == "model_garden" else x / 255.0
 
 
 def resize(image: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
@@ -116,7 +128,8 @@ def make_pipeline(
       seed: seeds the shuffle and every augmentation draw.
       training: shuffle and augment; when False only resize, batch and normalise.
       config: technique parameters.
-      shuffle_buffer: shuffle buffer size (training only).
+      shuffle_buffer: shuffle buffer size (training only); 0 or 1: no shuffling, the
+        examples in their stored order (the authors' non-augmented surrogates).
       repeat: repeat forever (seeds keep changing across epochs).
       drop_remainder: drop a last partial batch (default: when training).
     """
@@ -140,10 +153,10 @@ def make_pipeline(
         if steps:
             batch_seed = tf.stack([tf.constant(seed + 1, tf.int64), index])
             images, labels = augment_batch(images, labels, steps, config, batch_seed)
-        return normalize(images), labels
+        return normalize(images, config.scaling), labels
 
     ds = dataset
-    if training:
+    if training and shuffle_buffer > 1:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()

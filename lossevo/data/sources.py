@@ -1,7 +1,10 @@
 """Datasets as `(image uint8 [H, W, 3], label int64)` splits, from a registry of sources.
 
-- `cifar10`, `cifar100`: tensorflow-datasets, the papers' split (train on the first 45,000
-  training images, validate on the last 5,000, test on the test set).
+- `cifar10`, `cifar100`: tensorflow-datasets, the papers' split: the training images in
+  their original order (the order of the CIFAR files and of `keras.datasets`; tfds stores
+  them shuffled, so they are put back in order by their `id`), the first 90% (45,000) for
+  training and the last 10% (5,000) for validation, as the authors' `train_ind`/`val_ind`;
+  test on the test set.
 - `cars196`, `oxford_flowers102`, `caltech101`: tensorflow-datasets; validation is the last
   10% of the training split (Flowers102 uses its own validation split).
 - `synthetic`: generated, no download (see `lossevo.data.synthetic`).
@@ -44,14 +47,20 @@ class ImageDataset:
 
 @dataclasses.dataclass(frozen=True)
 class _TfdsSource:
+    """`splits`: tfds split strings for train, validation, test; with `in_order`, train and
+    validation are `splits[0]` put back in its original order (by `id`) and cut at
+    `1 - holdout`."""
+
     tfds_name: str
     splits: tuple[str, str, str]
     image_size: tuple[int, int] | None
+    in_order: bool = False
+    holdout: float = 0.1
 
 
 TFDS_SOURCES: dict[str, _TfdsSource] = {
-    "cifar10": _TfdsSource("cifar10", ("train[:45000]", "train[45000:]", "test"), (32, 32)),
-    "cifar100": _TfdsSource("cifar100", ("train[:45000]", "train[45000:]", "test"), (32, 32)),
+    "cifar10": _TfdsSource("cifar10", ("train", "", "test"), (32, 32), in_order=True),
+    "cifar100": _TfdsSource("cifar100", ("train", "", "test"), (32, 32), in_order=True),
     "cars196": _TfdsSource("cars196", ("train[:90%]", "train[90%:]", "test"), None),
     "oxford_flowers102": _TfdsSource("oxford_flowers102", ("train", "validation", "test"), None),
     "caltech101": _TfdsSource("caltech101", ("train[:90%]", "train[90%:]", "test"), None),
@@ -69,23 +78,81 @@ def _offline_help(name: str, data_dir: str | None) -> str:
     )
 
 
+def _import_error(error: BaseException | None) -> ImportError | None:
+    """The first `ImportError` in `error`'s chain of causes, if any (tfds may wrap it)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, ImportError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _failure_message(name: str, data_dir: str | None, stage: str, error: Exception) -> str:
+    """The real cause first, then what to do: fix the installation, or provide the data offline."""
+    cause = f"dataset {name!r} could not be {stage}: {type(error).__name__}: {error}"
+    missing = _import_error(error)
+    if missing is not None:
+        module = missing.name or "?"
+        detail = "" if missing is error else f" ({type(missing).__name__}: {missing})"
+        return (
+            f"{cause}. This is a broken installation of tensorflow-datasets or its dependencies, not a "
+            f"missing dataset: the Python module {module!r} cannot be imported{detail}. Install the "
+            f"package that provides it into this environment (usually: pip install {module.split('.')[0]}) "
+            "or reinstall lossevo with its dependencies."
+        )
+    if stage == "read":
+        target = data_dir or "~/tensorflow_datasets"
+        return f"{cause}. The copy in {target} is prepared but does not serve lossevo's splits or is damaged."
+    return f"{cause}. {_offline_help(name, data_dir)}"
+
+
+def _in_original_order(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """A split's images and labels sorted by the number in their `id` ("train_00042"): the
+    order of the original files, which tfds shuffles when it prepares a dataset."""
+    import tensorflow_datasets as tfds
+
+    images, labels, ids = [], [], []
+    for batch in tfds.as_numpy(builder.as_dataset(split=split).batch(4096)):
+        images.append(batch["image"])
+        labels.append(batch["label"])
+        ids += [int(i.decode().rsplit("_", 1)[-1]) for i in batch["id"]]
+    order = np.argsort(np.asarray(ids), kind="stable")
+    return np.concatenate(images)[order].astype(np.uint8), np.concatenate(labels)[order].astype(np.int64)
+
+
 def load_tfds(name: str, data_dir: str | None = None, download: bool = True) -> ImageDataset:
-    """A tensorflow-datasets dataset with the papers' splits."""
+    """A tensorflow-datasets dataset with the papers' splits.
+
+    Raises `DatasetUnavailableError` with the underlying error first: a module that cannot be
+    imported is reported as a broken installation; a failed download or preparation says how to
+    provide the dataset offline; a prepared copy that cannot be read says so.
+    """
     import tensorflow_datasets as tfds
 
     source = TFDS_SOURCES[name]
+    stage = "prepared"
     try:
         builder = tfds.builder(source.tfds_name, data_dir=data_dir)
         if download:
             builder.download_and_prepare()
         elif not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
             raise DatasetUnavailableError(_offline_help(name, data_dir))
-        splits = [builder.as_dataset(split=s, as_supervised=True) for s in source.splits]
+        stage = "read"
+        if source.in_order:
+            x, y = _in_original_order(builder, source.splits[0])
+            cut = round(len(x) * (1 - source.holdout))
+            slices = [(x[:cut], y[:cut]), (x[cut:], y[cut:])]
+            splits = [tf.data.Dataset.from_tensor_slices(pair) for pair in slices]
+            splits.append(builder.as_dataset(split=source.splits[2], as_supervised=True))
+        else:
+            splits = [builder.as_dataset(split=s, as_supervised=True) for s in source.splits]
         num_classes = builder.info.features["label"].num_classes
     except DatasetUnavailableError:
         raise
     except Exception as e:
-        raise DatasetUnavailableError(f"{_offline_help(name, data_dir)} ({type(e).__name__}: {e})") from e
+        raise DatasetUnavailableError(_failure_message(name, data_dir, stage, e)) from e
     to_pair = lambda x, y: (tf.cast(x, tf.uint8), tf.cast(y, tf.int64))  # noqa: E731
     train, val, test = (ds.map(to_pair) for ds in splits)
     return ImageDataset(name, train, val, test, num_classes, source.image_size)

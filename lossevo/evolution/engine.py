@@ -48,10 +48,14 @@ class Candidate:
 
 @dataclasses.dataclass
 class Member:
+    """A population member. `phenotype` is the binary phenotype its integrity check stored
+    (mutants; SPEC §3), which the similarity test compares; None: its own normalised curve."""
+
     genome: Genome
     fitness: float
     age: int
     candidate_id: int
+    phenotype: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def succeeded(fitness: float | None) -> bool:
@@ -82,6 +86,8 @@ class RegularizedEvolution:
         when it finds no valid one (default: SPEC §4 mutation with the similarity test).
         With `sample=lossevo.gp.sample_trees` and `mutate=lossevo.gp.mutate_tree` the
         engine runs regularized evolution on expression trees.
+      flip_rule: the integrity check's flip rule for the default mutation
+        (`lossevo.genome.phenotype.FLIP_RULES`; "code", the authors' rule).
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class RegularizedEvolution:
         seeds: Sequence[Genome] = (),
         sample: Callable[[int, np.random.Generator], list[Genome]] = sample_population,
         mutate: Callable[[Genome, np.random.Generator, list[Genome]], Genome | None] | None = None,
+        flip_rule: str = "code",
     ):
         if population_size > initial_size:
             raise ValueError("population_size cannot exceed initial_size")
@@ -106,6 +113,8 @@ class RegularizedEvolution:
         self.max_mutation_tries = max_mutation_tries
         self.max_redo = max_redo
         self._mutate = mutate
+        self.flip_rule = flip_rule
+        self._phenotypes: dict[int, np.ndarray] = {}  # asked mutants' stored phenotypes
         self.stage = "init"
         self.population: list[Member] = []
         self.history: list[dict] = []  # one row per finished iteration
@@ -183,28 +192,41 @@ class RegularizedEvolution:
 
     def _mutate_into_queue(self, iteration: int) -> bool:
         state = self._open[iteration]
+        phenotype = None
         if self._mutate is not None:
             child = self._mutate(state.parent.genome, self.rng, [m.genome for m in self.population])
         else:
-            index = PopulationIndex(m.genome for m in self.population)
-            child = mutate(state.parent.genome, self.rng, index, self.max_mutation_tries).child
+            index = PopulationIndex(
+                [m.genome for m in self.population], [m.phenotype for m in self.population]
+            )
+            result = mutate(state.parent.genome, self.rng, index, self.max_mutation_tries, self.flip_rule)
+            child, phenotype = result.child, result.check and result.check.phenotype
         if child is None:
             return False
-        self._queue.append(
-            self._candidate(child, "evolve", iteration=iteration, attempt=state.attempts,
-                            parent_id=state.parent.candidate_id)
-        )  # fmt: skip
+        candidate = self._candidate(child, "evolve", iteration=iteration, attempt=state.attempts,
+                                    parent_id=state.parent.candidate_id)  # fmt: skip
+        if phenotype is not None:
+            self._phenotypes[candidate.id] = phenotype
+        self._queue.append(candidate)
         state.attempts += 1
         return True
 
     def _tell_child(self, candidate: Candidate, fitness: float | None) -> None:
         state = self._open[candidate.iteration]
+        phenotype = self._phenotypes.pop(candidate.id, None)
         if succeeded(fitness):
-            self._finish_iteration(candidate.iteration, candidate, fitness)
-        elif state.attempts >= self.max_redo or not self._mutate_into_queue(candidate.iteration):
+            self._finish_iteration(candidate.iteration, candidate, fitness, phenotype)
+            return
+        if state.attempts >= self.max_redo or not self._mutate_into_queue(candidate.iteration):
             self._finish_iteration(candidate.iteration, candidate, None)
 
-    def _finish_iteration(self, iteration: int, child: Candidate | None, fitness: float | None) -> None:
+    def _finish_iteration(
+        self,
+        iteration: int,
+        child: Candidate | None,
+        fitness: float | None,
+        phenotype: np.ndarray | None = None,
+    ) -> None:
         del self._open[iteration]
         for m in self.population:
             m.age += 1
@@ -214,7 +236,7 @@ class RegularizedEvolution:
             candidates = [i for i, m in enumerate(self.population) if m.age == oldest]
             worst = min(candidates, key=lambda i: self.population[i].fitness)
             replaced = self.population[worst].candidate_id
-            self.population[worst] = Member(child.genome, fitness, 0, child.id)
+            self.population[worst] = Member(child.genome, fitness, 0, child.id, phenotype)
         elif child is None:
             self.skipped_iterations += 1
         fits = np.array([m.fitness for m in self.population])

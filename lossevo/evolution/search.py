@@ -66,12 +66,15 @@ class SearchConfig:
     seeds: tuple[str, ...] = ()  # named losses seeding the initial population
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     representation: str = "graph"  # "tree": paper 003's GP (population_size=n, iterations=T)
+    flip_rule: str = "code"  # the integrity check's flip rule (lossevo.genome.phenotype.FLIP_RULES)
 
 
 def _config_json(config: SearchConfig) -> dict[str, Any]:
     d = dataclasses.asdict(config)
     d["seeds"] = list(d["seeds"])
-    if d["representation"] == "graph":
+    if d["representation"] == "tree":
+        del d["flip_rule"]  # a graph-space setting
+    else:
         del d["representation"]  # journals written before this field stay resumable
     return json.loads(json.dumps(d))
 
@@ -99,6 +102,7 @@ def make_engine(config: SearchConfig) -> RegularizedEvolution:
         max_mutation_tries=config.max_mutation_tries,
         max_redo=config.max_redo,
         seeds=[get_genome(name) for name in config.seeds],
+        flip_rule=config.flip_rule,
     )
 
 

@@ -3,12 +3,23 @@ trains K candidates at once), evaluation in a recycled worker process (`Isolated
 and a stub for tests."""
 
 from lossevo.evolution.search import Fitness, FitnessResult
+from lossevo.fitness import rules, surrogates
 from lossevo.fitness.batched import BatchedSurrogateFitness
 from lossevo.fitness.isolated import IsolatedFitness, WorkerDiedError, WorkerPool
 from lossevo.fitness.stub import HashFitness
-from lossevo.fitness.surrogates import SURROGATES, SurrogateFactory, SurrogateFitness, SurrogateSpec
+from lossevo.fitness.surrogates import (
+    ALIASES,
+    PAIRINGS,
+    SURROGATES,
+    SurrogateFactory,
+    SurrogateFitness,
+    SurrogateSpec,
+    canonical_name,
+)
 
 __all__ = [
+    "ALIASES",
+    "PAIRINGS",
     "SURROGATES",
     "BatchedSurrogateFitness",
     "Fitness",
@@ -20,4 +31,7 @@ __all__ = [
     "SurrogateSpec",
     "WorkerDiedError",
     "WorkerPool",
+    "canonical_name",
+    "rules",
+    "surrogates",
 ]

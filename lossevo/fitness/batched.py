@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 from lossevo.data.sources import ImageDataset
 from lossevo.evolution.search import FitnessResult
-from lossevo.fitness.surrogates import SURROGATES, fitness_name, plan_stages
+from lossevo.fitness.rules import judge_stage
+from lossevo.fitness.surrogates import fitness_name, get_spec, plan_stages, stage_info
 from lossevo.genome.genome import Genome
 from lossevo.training.population import PopulationTrainer, train_population
 
@@ -31,15 +32,16 @@ class BatchedSurrogateFitness:
 
     Args:
       name: a key of `SURROGATES` (every entry has non-progressive stages; the convnet and
-        the two-stage resnet9v2_randaug surrogates are tested against `SurrogateFitness`).
+        the two-stage resnet_rand_aug surrogates are tested against `SurrogateFitness`).
       dataset: from `lossevo.data.load`.
       population: K, the copies trained at once.
       scale: multiply step counts by this (1.0: the papers' budgets).
       augmentation: override the recipes' technique.
       jit_compile: XLA for the compiled steps ("auto": only with an accelerator).
       threshold_scale: multiply the early-stopping thresholds.
+      batch_size: override every stage's batch size (smoke runs).
       data: "candidate" (each copy its own seed's stream) or "shared" (one stream).
-      shuffle_buffer: training shuffle buffer (`train()`'s default).
+      shuffle_buffer: training shuffle buffer (None: each stage's recipe's, as `train()`).
     """
 
     def __init__(
@@ -52,20 +54,19 @@ class BatchedSurrogateFitness:
         jit_compile: bool | str = "auto",
         threshold_scale: float = 1.0,
         data: str = "candidate",
-        shuffle_buffer: int = 10000,
+        shuffle_buffer: int | None = None,
+        batch_size: int | None = None,
     ):
-        if name not in SURROGATES:
-            raise ValueError(f"unknown surrogate {name!r}; known: {', '.join(SURROGATES)}")
         if data not in ("candidate", "shared"):
             raise ValueError(f"data must be 'candidate' or 'shared', got {data!r}")
-        self.spec = SURROGATES[name]
-        base = fitness_name(name, augmentation)
+        self.spec = get_spec(name)
+        base = fitness_name(self.spec.name, augmentation)
         # Same name as SurrogateFitness when results are the same function of (genome, seed).
         self.name = base if data == "candidate" else f"{base}+shared_data"
         self.dataset, self.population, self.scale = dataset, population, scale
         self.augmentation, self.jit_compile = augmentation, jit_compile
         self.threshold_scale, self.data, self.shuffle_buffer = threshold_scale, data, shuffle_buffer
-        self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation)
+        self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation, batch_size)
         self.trainers: dict[int, PopulationTrainer] = {}
 
     def trainer(self, index: int) -> PopulationTrainer:
@@ -73,7 +74,7 @@ class BatchedSurrogateFitness:
         if index not in self.trainers:
             plan = self.plans[index]
             self.trainers[index] = PopulationTrainer(
-                plan.stage.model, self.dataset.num_classes, plan.recipe, self.population,
+                plan.model, self.dataset.num_classes, plan.recipe, self.population,
                 jit_compile=self.jit_compile,
             )  # fmt: skip
         return self.trainers[index]
@@ -97,7 +98,7 @@ class BatchedSurrogateFitness:
                     self.trainer(index), self.dataset, [genomes[i] for i in alive],
                     [seeds[i] % (2**31) for i in alive], steps=plan.steps,
                     steps_per_epoch=plan.steps_per_epoch, stop_threshold=plan.threshold,
-                    stop_epoch=plan.check_epoch, data=self.data, shuffle_buffer=self.shuffle_buffer,
+                    stop_epoch=plan.stop_epoch, data=self.data, shuffle_buffer=self.shuffle_buffer,
                 )  # fmt: skip
             except Exception as e:  # cannot be pinned on one candidate: all of this stage fail
                 reason = f"{type(e).__name__}: {e}"[:500]
@@ -106,23 +107,16 @@ class BatchedSurrogateFitness:
                 return results  # type: ignore[return-value]
             survivors = []
             for i, run in zip(alive, runs, strict=True):
-                history = run.history
-                infos[i]["stages"].append({"model": plan.stage.model, "steps": plan.steps,
-                                           "epochs": len(history["loss"]),
-                                           "best_val_accuracy": run.best_val_accuracy,
-                                           "max_train_accuracy": max(history["accuracy"], default=0.0)})  # fmt: skip
-                if run.nonfinite:
-                    results[i] = FitnessResult(None, "failed", {**infos[i], "reason": "non-finite loss"})
-                elif run.stopped and plan.stage.rejects:
-                    reason = f"train accuracy < {plan.threshold}"
-                    results[i] = FitnessResult(None, "rejected", {**infos[i], "reason": reason})
-                else:
-                    best[i] = run.best_val_accuracy
+                verdict = judge_stage(
+                    run.history, plan.threshold, plan.stage.rejects, plan.steps_trained(run.history)
+                )
+                infos[i]["stages"].append(stage_info(plan, run.history, verdict))
+                if verdict.passed:
+                    best[i] = verdict.fitness
                     survivors.append(i)
+                else:
+                    results[i] = FitnessResult(None, verdict.status, {**infos[i], "reason": verdict.reason})
             alive = survivors
         for i in alive:
-            if best.get(i) is None:
-                results[i] = FitnessResult(None, "failed", {**infos[i], "reason": "no validation accuracy"})
-            else:
-                results[i] = FitnessResult(float(best[i]), "ok", infos[i])
+            results[i] = FitnessResult(float(best[i]), "ok", infos[i])
         return results  # type: ignore[return-value]

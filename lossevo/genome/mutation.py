@@ -6,13 +6,17 @@ connection, r < 0.15 switches its arity. A mutant must pass the structural check
 integrity check and the similarity test; failures are retried from the parent up to 2,500
 times, after which the iteration is skipped (the paper's rule; the authors' code would
 evaluate the last failed mutant, a bug this library does not copy).
+
+A mutant is a copy of its parent, so it is checked carrying the parent's flip and the check
+assigns its own (SPEC §3, `phenotype.FLIP_RULES`); its stored phenotype is the check's, as
+in the authors' code, and the similarity test compares stored phenotypes.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -74,12 +78,22 @@ def propose(raw: RawGenome, u: Uniforms) -> tuple[RawGenome, str]:
 
 
 class PopulationIndex:
-    """Formula strings and normalised phenotypes of a population, for the similarity test."""
+    """Formula strings and normalised phenotypes of a population, for the similarity test.
 
-    def __init__(self, genomes: Iterable[Genome] = ()):
+    Args:
+      genomes: the population.
+      phenotypes: each member's stored phenotype (the one its integrity check returned);
+        None entries, or None for all, use the member's own normalised curve
+        (`binary_phenotype`), which is what the check stores for a random genome.
+    """
+
+    def __init__(self, genomes: Iterable[Genome] = (), phenotypes: Sequence[np.ndarray | None] | None = None):
         genomes = list(genomes)
         self.texts = {to_text(g) for g in genomes}
-        rows = [pheno.binary_phenotype(g) for g in genomes]
+        stored = list(phenotypes) if phenotypes is not None else [None] * len(genomes)
+        if len(stored) != len(genomes):
+            raise ValueError(f"{len(genomes)} genomes but {len(stored)} phenotypes")
+        rows = [pheno.binary_phenotype(g) if p is None else p for g, p in zip(genomes, stored, strict=True)]
         self.phenotypes = np.array(rows, np.float64).reshape(len(rows), pheno.GRID_SIZE)
         self._sq = (self.phenotypes**2).sum(axis=1)
 
@@ -108,11 +122,12 @@ class MutationResult:
 
 
 def try_mutation(
-    raw: RawGenome, u: Uniforms, population: PopulationIndex | None
+    raw: RawGenome, u: Uniforms, population: PopulationIndex | None, flip: bool = False
 ) -> tuple[RawGenome, str, tuple[int, ...], pheno.CheckResult]:
-    """One mutation attempt with every check; result.reason says why it failed."""
+    """One mutation attempt with every check, the mutant carrying `flip` into the integrity
+    check; result.reason says why it failed."""
     child, kind = propose(raw, u)
-    expr, order, result = check_raw(child)
+    expr, order, result = check_raw(child, flip)
     if result.ok and population is not None:
         if population.is_similar(expression_text(expr), result.phenotype):
             result = pheno.CheckResult(False, reason="similar")
@@ -124,6 +139,7 @@ def mutate(
     rng: np.random.Generator | Uniforms,
     population: PopulationIndex | Iterable[Genome] | None = None,
     max_tries: int = MAX_TRIES,
+    rule: str = "code",
 ) -> MutationResult:
     """Mutates `parent` until a mutant passes every check, at most `max_tries` times.
 
@@ -133,14 +149,17 @@ def mutate(
       population: the current population (or its `PopulationIndex`) for the similarity
         test; None skips that test.
       max_tries: the retry limit (2,500 in the papers).
+      rule: the flip rule (`phenotype.FLIP_RULES`): "code" checks each mutant carrying the
+        parent's flip, "unflipped" with no flip.
     """
     u = rng if isinstance(rng, Uniforms) else Uniforms(rng)
     if population is not None and not isinstance(population, PopulationIndex):
         population = PopulationIndex(population)
+    flip = pheno.checked_flip(parent.flip, rule)
     raw = raw_lib.from_genome(parent, u._rng)
     rejected: collections.Counter = collections.Counter()
     for tries in range(1, max_tries + 1):
-        child, kind, order, result = try_mutation(raw, u, population)
+        child, kind, order, result = try_mutation(raw, u, population, flip)
         if result.ok:
             genome = raw_lib.to_genome(child, result.flip, order)
             return MutationResult(genome, result, tries, rejected, kind)

@@ -1,9 +1,14 @@
 """The binary phenotype and the integrity check on it (SPEC §3), on the NumPy path.
 
 The grid: `p = linspace(eps, 1 - eps, 1000)`, predictions `[p, 1 - p]`, targets `[0, 1]`,
-so the true class's probability falls as `p` rises; `L(p)` is the per-example loss before
-any flip. Values are float32, as in the authors' TensorFlow check, so exact-zero steps
-(plateaus) are counted the same way.
+so the true class's probability falls as `p` rises. `grid_curve` gives the per-example
+loss before any flip. Values are float32, as in the authors' TensorFlow check, so
+exact-zero steps (plateaus) are counted the same way.
+
+The flip rule (`FLIP_RULES`): the authors' `check_integrity` evaluates the loss *as it
+stands*, its current flip applied (a mutant is a copy of its parent, so it carries the
+parent's flip), then assigns the new flip outright ("code", the default). "unflipped"
+evaluates the curve with no flip (lossevo's earlier reading, kept as an option).
 
 Subexpression values on the grid are memoised: random genomes and mutants share most of
 their subexpressions, so a check usually evaluates only one or two new ops.
@@ -19,6 +24,7 @@ import numpy as np
 from lossevo.genome import ops as ops_lib
 from lossevo.genome.genome import Genome
 
+FLIP_RULES = ("code", "unflipped")
 GRID_SIZE = 1000
 CENTER_BAND = range(490, 510)  # argmin/argmax here: optimum within ~1% of 0.5
 MAX_ZERO_STEPS = 10
@@ -99,18 +105,30 @@ def _forward_fill_wrapped(t: np.ndarray) -> np.ndarray:
     return t[idx]
 
 
-def check_curve(curve: np.ndarray) -> CheckResult:
-    """The authors' integrity check on a binary-phenotype curve `L(p)` (SPEC §3)."""
+def check_curve(curve: np.ndarray, flip: bool = False) -> CheckResult:
+    """The authors' integrity check (SPEC §3) on a binary-phenotype curve.
+
+    Args:
+      curve: the per-example loss on the grid before any flip (`grid_curve`).
+      flip: the flip the loss carries when it is checked (a mutant's parent's flip, under
+        the "code" rule); the rules run on `L = -curve` when it is set.
+
+    Returns:
+      The verdict, the new flip (assigned outright, not toggled) and the stored phenotype:
+      `L`, or `-L` when the new flip is set, min-max normalised, as the authors store it.
+    """
     curve = np.asarray(curve)
     if not np.isfinite(curve).all():
         return CheckResult(False, reason="non_finite")
+    if flip:
+        curve = -curve
     if int(np.argmin(curve)) in CENTER_BAND or int(np.argmax(curve)) in CENTER_BAND:
         return CheckResult(False, reason="optimum_near_half")
     d = np.diff(curve)
     if (d < 0).all():
-        flip = True
+        new_flip = True
     elif (d > 0).all():
-        flip = False
+        new_flip = False
     else:
         t = np.sign(d)
         zeros = int(np.count_nonzero(t == 0))
@@ -121,13 +139,26 @@ def check_curve(curve: np.ndarray) -> CheckResult:
         changes = int(np.count_nonzero(np.roll(t, 1) != t))
         if changes > MAX_SIGN_CHANGES:
             return CheckResult(False, reason="oscillation")
-        flip = bool(t[2] != -1)
-    return CheckResult(True, flip, normalize(-curve if flip else curve))
+        new_flip = bool(t[2] != -1)
+    return CheckResult(True, new_flip, normalize(-curve if new_flip else curve))
 
 
-def check(genome: Genome) -> CheckResult:
-    """Integrity check of a genome's binary phenotype (NumPy path, flip ignored)."""
-    return check_curve(grid_curve(genome.expression))
+def checked_flip(genome_flip: bool, rule: str = "code") -> bool:
+    """The flip a curve is checked with under `rule` (see `FLIP_RULES`)."""
+    if rule not in FLIP_RULES:
+        raise ValueError(f"unknown flip rule {rule!r}; rules: {', '.join(FLIP_RULES)}")
+    return genome_flip if rule == "code" else False
+
+
+def check(genome: Genome, rule: str = "code") -> CheckResult:
+    """Integrity check of a genome's binary phenotype (NumPy path).
+
+    Args:
+      genome: the genome as it stands; under the default "code" rule its `flip` is
+        applied to the curve before the rules run (for a mutant: its parent's flip).
+      rule: "code" (the authors' check) or "unflipped" (ignore the genome's flip).
+    """
+    return check_curve(grid_curve(genome.expression), checked_flip(genome.flip, rule))
 
 
 def binary_phenotype(genome: Genome, normalized: bool = True) -> np.ndarray:

@@ -122,12 +122,14 @@ class SampleStats:
     rejected: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
 
-def check_raw(raw: RawGenome) -> tuple[object, tuple[int, ...], pheno.CheckResult]:
-    """Structural checks then the integrity check: (expression, topological order, result)."""
+def check_raw(raw: RawGenome, flip: bool = False) -> tuple[object, tuple[int, ...], pheno.CheckResult]:
+    """Structural checks then the integrity check with the curve carrying `flip` (a random
+    genome starts unflipped; a mutant carries its parent's flip): (expression, topological
+    order, result)."""
     expr, reason, order = raw_lib.analyse(raw)
     if expr is None:
         return None, order, pheno.CheckResult(False, reason=reason)
-    return expr, order, pheno.check_curve(pheno.grid_curve(expr))
+    return expr, order, pheno.check_curve(pheno.grid_curve(expr), flip)
 
 
 def sample_population(

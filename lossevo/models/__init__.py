@@ -21,7 +21,7 @@ import keras
 from lossevo.models.convnet import convnet
 from lossevo.models.davidnet import davidnet
 from lossevo.models.efficientnet import WeightsUnavailableError, efficientnetv2s
-from lossevo.models.layers import VariableDropout, set_top_dropout
+from lossevo.models.layers import VariableDropout, add_kernel_l2, set_top_dropout
 from lossevo.models.resnet9v2 import resnet9v2, resnet9v2_6m, resnet9v2_small
 from lossevo.models.seresnext import seresnext
 from lossevo.models.wideresnet import wideresnet
@@ -41,17 +41,20 @@ def names() -> list[str]:
     return list(BUILDERS)
 
 
-def get(name: str, num_classes: int, **kwargs: Any) -> keras.Model:
-    """Builds a registered model; keyword arguments go to its builder (`input_shape`, ...)."""
+def get(name: str, num_classes: int, kernel_l2: float = 0.0, **kwargs: Any) -> keras.Model:
+    """Builds a registered model; keyword arguments go to its builder (`input_shape`, ...).
+    `kernel_l2` puts an L2 penalty on every kernel (`add_kernel_l2`)."""
     if name not in BUILDERS:
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(BUILDERS)}")
-    return BUILDERS[name](num_classes=num_classes, **kwargs)
+    model = BUILDERS[name](num_classes=num_classes, **kwargs)
+    return add_kernel_l2(model, kernel_l2) if kernel_l2 else model
 
 
 __all__ = [
     "BUILDERS",
     "VariableDropout",
     "WeightsUnavailableError",
+    "add_kernel_l2",
     "convnet",
     "davidnet",
     "efficientnetv2s",

@@ -4,6 +4,12 @@ change between phases (`VariableDropout`).
 
 Inputs are expected as `(x - 127.5) / 128` (lossevo's pipelines), which is what Keras'
 built-in `Rescaling(1/128, offset=-1)` produces, so that layer is left out.
+
+Stochastic depth: `keras.applications.EfficientNetV2S` drops residual branches at a rate
+rising to 0.2 (`drop_connect_rate`, not a parameter of its public builder); the authors'
+EfficientNetV2-S has none, so lossevo builds it with `drop_connect_rate=0` by default: the
+backbone is cloned with those `Dropout` layers (noise shape `(None, 1, 1, 1)`) removed or
+rescaled, and its weights (ImageNet ones included) copied over.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import keras
 from lossevo.models.layers import VariableDropout
 
 WEIGHTS_FILE = "efficientnetv2-s_notop.h5"
+KERAS_DROP_CONNECT_RATE = 0.2  # keras.applications' default for EfficientNetV2
 
 
 class WeightsUnavailableError(RuntimeError):
@@ -34,6 +41,7 @@ def efficientnetv2s(
     dropout: float = 0.1,
     download: bool = True,
     seed: int | None = None,
+    drop_connect_rate: float = 0.0,
 ) -> keras.Model:
     """EfficientNetV2-S with a softmax head.
 
@@ -44,6 +52,9 @@ def efficientnetv2s(
       dropout: initial top dropout; change it with `set_top_dropout`.
       download: for "imagenet", fetch the weights when they are not in Keras' cache.
       seed: seed of the top dropout.
+      drop_connect_rate: stochastic depth of the residual branches (0: none, the authors'
+        model; 0.2: `keras.applications`' default; any rate in between scales its per-block
+        rates).
 
     Raises:
       WeightsUnavailableError: "imagenet" weights neither cached nor downloadable; the
@@ -68,11 +79,37 @@ def efficientnetv2s(
                 f"{_missing(imagenet_weights_path())} ({type(e).__name__}: {e})"
             ) from e
         raise
+    backbone = _with_drop_connect(backbone, drop_connect_rate)
     x = keras.layers.GlobalAveragePooling2D(name="top_pool")(backbone.output)
     x = VariableDropout(dropout, seed=seed, name="top_dropout")(x)
     x = keras.layers.Dense(num_classes, name="top_dense")(x)
     outputs = keras.layers.Activation("softmax", dtype="float32", name="predictions")(x)
     return keras.Model(backbone.input, outputs, name="efficientnetv2s")
+
+
+def is_stochastic_depth(layer: keras.layers.Layer) -> bool:
+    """A residual-branch dropout of `keras.applications`' EfficientNetV2 blocks."""
+    return isinstance(layer, keras.layers.Dropout) and tuple(layer.noise_shape or ()) == (None, 1, 1, 1)
+
+
+def _with_drop_connect(backbone: keras.Model, rate: float) -> keras.Model:
+    """The backbone with its stochastic-depth rates scaled to `rate` (removed at 0)."""
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"drop_connect_rate must be in [0, 1), got {rate}")
+    if rate == KERAS_DROP_CONNECT_RATE:
+        return backbone
+    factor = rate / KERAS_DROP_CONNECT_RATE
+
+    def clone(layer):
+        if not is_stochastic_depth(layer):
+            return layer.__class__.from_config(layer.get_config())
+        if rate == 0.0:
+            return keras.layers.Identity(name=layer.name)
+        return keras.layers.Dropout(layer.rate * factor, noise_shape=layer.noise_shape, name=layer.name)
+
+    out = keras.models.clone_model(backbone, clone_function=clone)
+    out.set_weights(backbone.get_weights())  # the removed layers hold no weights
+    return out
 
 
 def _missing(path: str) -> str:

@@ -77,3 +77,27 @@ def classifier_head(x, num_classes: int, dropout: float, name: str = "top"):
     x = VariableDropout(dropout, name=f"{name}_dropout")(x)
     x = keras.layers.Dense(num_classes, name=f"{name}_dense")(x)
     return keras.layers.Activation("softmax", dtype="float32", name="predictions")(x)
+
+
+def add_kernel_l2(model: keras.Model, l2: float) -> keras.Model:
+    """Puts an L2 penalty `l2 · Σw²` on every kernel of `model` (convolutions and dense
+    layers), as Keras' `kernel_regularizer=L2(l2)` does; Keras adds it to the training loss.
+    Returns `model`."""
+    if l2 < 0:
+        raise ValueError(f"kernel_l2 must be non-negative, got {l2}")
+    for layer in _all_layers(model):
+        kernel = getattr(layer, "kernel", None)
+        if kernel is None or not hasattr(layer, "kernel_regularizer"):
+            continue
+        regularizer = keras.regularizers.L2(l2) if l2 else None
+        layer.kernel_regularizer = regularizer
+        kernel.regularizer = regularizer
+    return model
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+        else:
+            yield layer

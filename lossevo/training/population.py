@@ -50,10 +50,11 @@ def resolve_jit(jit_compile: bool | str) -> bool:
 
 
 def train_pipeline(
-    dataset: ImageDataset, recipe: recipes_lib.Recipe, seed: int, shuffle_buffer: int = 10000
+    dataset: ImageDataset, recipe: recipes_lib.Recipe, seed: int, shuffle_buffer: int | None = None
 ) -> tf.data.Dataset:
     """The training stream `train(recipe=recipe, seed=seed)` draws (set the global seed first:
-    tf.data's seeded shuffle also reads it)."""
+    tf.data's seeded shuffle also reads it); `shuffle_buffer` None: the recipe's."""
+    shuffle_buffer = recipe.shuffle_buffer if shuffle_buffer is None else shuffle_buffer
     return make_pipeline(dataset.train, recipe.augmentation, dataset.num_classes, recipe.batch_size, seed,
                          True, recipe.augment, shuffle_buffer=shuffle_buffer, repeat=True)  # fmt: skip
 
@@ -268,7 +269,7 @@ def train_population(
     stop_threshold: float | None = None,
     stop_epoch: int | None = None,
     data: str = "candidate",
-    shuffle_buffer: int = 10000,
+    shuffle_buffer: int | None = None,
     keep_weights: bool = False,
 ) -> list[CandidateRun]:
     """Trains every candidate through the trainer's K copies; a queue refills a copy at
@@ -276,8 +277,9 @@ def train_population(
 
     Each candidate trains `ceil(steps / steps_per_epoch)` epochs of
     `min(steps_per_epoch, steps)` steps (as `train()` runs `fit`), is validated after every
-    epoch, and stops early when the train accuracy of an epoch `>= stop_epoch` is below
-    `stop_threshold` (the surrogates' rule) or its running loss turns NaN/Inf.
+    epoch, and stops early when the train accuracy of an epoch with 0-based index
+    `>= stop_epoch` is below `stop_threshold` (the code's `EpochCallback`, `StopBelow`) or
+    its running loss turns NaN/Inf.
 
     Args:
       data: "candidate": every copy draws the stream `train(seed=its seed)` would (results
@@ -292,8 +294,8 @@ def train_population(
         raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
     per_epoch = min(steps_per_epoch, steps)
     epochs = max(1, math.ceil(steps / steps_per_epoch))
-    if stop_threshold is not None and stop_epoch is None:
-        stop_epoch = epochs
+    if stop_threshold is None or stop_epoch is None:
+        stop_threshold = stop_epoch = None
     recipe = trainer.recipe
     val_ds = validation_pipeline(dataset, recipe)
     runs: list[CandidateRun | None] = [None] * len(genomes)
@@ -329,7 +331,9 @@ def train_population(
             batches = [b if b is not None else blank for b in batches]
             trainer.train_step(tf.stack([b[0] for b in batches]), tf.stack([b[1] for b in batches]))
         metrics = trainer.epoch_metrics()
-        mask = [slot is not None and not metrics["nonfinite"][s] for s, slot in enumerate(slots)]
+        # A copy that turned NaN/Inf this epoch is validated too, as `train()` validates the
+        # epoch its loss went non-finite in (the fitness rule takes the best epoch).
+        mask = [slot is not None for slot in slots]
         val = trainer.evaluate(val_ds, mask) if any(mask) else np.full(trainer.population, np.nan)
         for s, slot in enumerate(slots):
             if slot is None:
@@ -343,7 +347,7 @@ def train_population(
                 run.nonfinite = True
             elif (
                 stop_threshold is not None
-                and slot.epoch >= stop_epoch
+                and slot.epoch - 1 >= stop_epoch
                 and metrics["accuracy"][s] < stop_threshold
             ):
                 run.stopped = True

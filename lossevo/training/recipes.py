@@ -30,11 +30,20 @@ class Recipe:
       momentum: SGD momentum.
       weight_decay: as published; for SGD it is divided by the batch size and applied as
         Keras' (decoupled) weight decay (BUILD_NOTES.md).
+      kernel_l2: an L2 penalty `kernel_l2 · Σw²` on every kernel, added to the loss (Keras'
+        `kernel_regularizer`, as the code base the papers cite for WRN and SE-ResNeXt).
       augmentation: a `lossevo.data` technique.
-      augment: technique parameters (image size, crop, magnitude, ...).
+      augment: technique parameters (image size, crop, magnitude, input scaling, ...).
+      shuffle_buffer: training shuffle buffer; 0: the examples in their stored order.
+      steps_per_epoch: steps between validations (an epoch of the history).
       label_smoothing: default label smoothing of the loss.
       progressive: phase table ("cifar" or "large") for progressive RandAugment, else None.
       num_phases: how many phases of the table (None: all).
+      steps_per_phase: steps of each progressive phase (None: `steps` split evenly).
+      phase_stop: `(threshold, epoch)`: each progressive phase stops at the end of an
+        epoch with 0-based index `>= epoch` (counted within the phase) whose training
+        accuracy is below `threshold`; the next phase still runs (the code's
+        `EpochCallback(0.45, epoch=40)` in its elimination).
       weights: "imagenet" for fine-tuning recipes.
       dropout: top dropout (None: the model's default or the phase's).
       source: where the recipe comes from.
@@ -52,11 +61,16 @@ class Recipe:
     schedule_steps: int | None = None
     momentum: float = 0.9
     weight_decay: float = 0.0
+    kernel_l2: float = 0.0
     augmentation: str = "none"
     augment: AugmentConfig = dataclasses.field(default_factory=AugmentConfig)
+    shuffle_buffer: int = 10000
+    steps_per_epoch: int = 100
     label_smoothing: float = 0.0
     progressive: str | None = None
     num_phases: int | None = None
+    steps_per_phase: int | None = None
+    phase_stop: tuple[float, int] | None = None
     weights: str | None = None
     dropout: float | None = None
     source: str = ""
@@ -68,189 +82,68 @@ class Recipe:
 
 _P002 = "paper 002"
 _P000 = "paper 000"
+_CODE = "code fitness_functions.py"
+# The code's non-augmented `trainloader`: batch 128, images / 255, no shuffling.
+_UNIT = AugmentConfig(scaling="unit")
 _RANDAUG80 = AugmentConfig(image_size=(80, 80), randaug_magnitude=5.0)
 _RANDAUG96 = AugmentConfig(image_size=(96, 96), randaug_magnitude=5.0)
 _WRN_AUG = AugmentConfig(image_size=(40, 40), crop_size=(32, 32))  # resize 40, crop 32, cutout 8, flip
+_L2 = 5e-4  # BIGBALLON/cifar-10-cnn's weight decay for WRN and SE-ResNeXt
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        # Surrogates (SPEC §6): Adam, warm-up 800 then cosine over 8,000 steps, batch 64.
-        Recipe(
-            "convnet_surrogate",
-            "convnet",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            800,
-            8000,
-            64,
-            source=f"{_P002} §3.5, code fitness_function_convnet_standard",
-        ),
-        Recipe(
-            "resnet9v2_surrogate",
-            "resnet9v2_small",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            800,
-            8000,
-            64,
-            augmentation="randaug_only",
-            augment=_RANDAUG80,
-            source="code fitness_function_resnet_rand_aug (80x80 RandAugment M=5)",
-        ),
-        Recipe(
-            "effnetv2s_surrogate",
-            "efficientnetv2s",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            6400,
-            8000,
-            64,
-            schedule_steps=64000,
-            augmentation="randaug_only",
-            augment=_RANDAUG96,
-            dropout=0.1,
-            source=f"{_P002} §3.7, code fitness_function_effnet_rand_aug (96x96)",
-        ),
-        Recipe(
-            "resnet9v2_6m_surrogate",
-            "resnet9v2_6m",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            1000,
-            20000,
-            128,
-            augmentation="base",
-            source=f"{_P000} §3.1 (40 epochs x 500 steps; any technique)",
-        ),
+        # Surrogates (SPEC §6), named after the code's fitness functions: Adam, warm-up 800
+        # then cosine over 8,000 steps (EfficientNet: 6,400 and 64,000).
+        Recipe("convnet_standard", "convnet", "adam", 1e-3, "warmup_cosine", 800, 8000, 128,
+               augment=_UNIT, shuffle_buffer=0,
+               source=f"{_P002} §3.5, {_CODE} fitness_function_convnet_standard"),
+        Recipe("resnet_standard", "resnet9v2_small", "adam", 1e-3, "warmup_cosine", 800, 8000, 128,
+               augment=_UNIT, shuffle_buffer=0, source=f"{_CODE} fitness_function_resnet_standard"),
+        Recipe("resnet_rand_aug", "resnet9v2_small", "adam", 1e-3, "warmup_cosine", 800, 8000, 64,
+               augmentation="randaug_only", augment=_RANDAUG80, shuffle_buffer=1024,
+               source=f"{_CODE} fitness_function_resnet_rand_aug (80x80 RandAugment M=5)"),
+        Recipe("effnet_rand_aug", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 8000, 64,
+               schedule_steps=64000, augmentation="randaug_only", augment=_RANDAUG96, shuffle_buffer=1024,
+               dropout=0.1, source=f"{_P002} §3.7, {_CODE} fitness_function_effnet_rand_aug (96x96)"),
+        Recipe("resnet9v2_6m_surrogate", "resnet9v2_6m", "adam", 1e-3, "warmup_cosine", 1000, 20000, 128,
+               augmentation="base", steps_per_epoch=500,
+               source=f"{_P000} §3.1 (40 epochs x 500 steps; any technique)"),
         # EfficientNetV2-S progressive RandAugment (SPEC §9).
-        Recipe(
-            "effnetv2s_progressive",
-            "efficientnetv2s",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            6400,
-            64000,
-            64,
-            augmentation="randaug_only",
-            progressive="cifar",
-            source=f"{_P002} App. D, 16k steps/phase",
-        ),
-        Recipe(
-            "effnetv2s_progressive_final",
-            "efficientnetv2s",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            6400,
-            96000,
-            64,
-            hold_steps=12400,
-            augmentation="randaug_only",
-            progressive="cifar",
-            source=f"{_P002} App. D, final tests: 24k steps/phase, 12,400-step hold",
-        ),
-        Recipe(
-            "effnetv2s_finetune",
-            "efficientnetv2s",
-            "adam",
-            1e-3,
-            "warmup_cosine",
-            500,
-            10000,
-            64,
-            hold_steps=1500,
-            augmentation="randaug_only",
-            augment=AugmentConfig(image_size=(224, 224), randaug_magnitude=15.0),
-            weights="imagenet",
-            dropout=0.5,
-            source=f"{_P002} App. D fine-tuning: 224 px, dropout 0.5, M 15",
-        ),
-        Recipe(
-            "effnetv2s_finetune_000",
-            "efficientnetv2s",
-            "sgd_nesterov",
-            0.1,
-            "warmup_cosine",
-            1000,
-            10000,
-            64,
-            augmentation="base",
-            augment=AugmentConfig(image_size=(224, 224)),
-            weights="imagenet",
-            source=f"{_P000} §4.2 fine-tuning (20 epochs x 500 steps)",
-        ),
+        Recipe("effnetv2s_progressive", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
+               augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar", steps_per_phase=16000,
+               phase_stop=(0.45, 40),
+               source=f"{_P002} App. D, 16k steps/phase; code loss_projection.py EpochCallback(0.45, epoch=40)"),
+        Recipe("effnetv2s_progressive_final", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 96000,
+               64, hold_steps=12400, augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar",
+               steps_per_phase=24000, source=f"{_P002} App. D, final tests: 24k steps/phase, 12,400-step hold"),
+        Recipe("effnetv2s_finetune", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 500, 10000, 64,
+               hold_steps=1500, augmentation="randaug_only", shuffle_buffer=1024,
+               augment=AugmentConfig(image_size=(224, 224), randaug_magnitude=15.0), weights="imagenet",
+               dropout=0.5, source=f"{_P002} App. D fine-tuning: 224 px, dropout 0.5, M 15"),
+        Recipe("effnetv2s_finetune_000", "efficientnetv2s", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 10000,
+               64, augmentation="base", augment=AugmentConfig(image_size=(224, 224)), weights="imagenet",
+               steps_per_epoch=500, source=f"{_P000} §4.2 fine-tuning (20 epochs x 500 steps)"),
         # Large CNNs (SPEC §9).
-        Recipe(
-            "wideresnet_002",
-            "wideresnet28_10",
-            "sgd_nesterov",
-            0.1,
-            "warmup_cosine",
-            1000,
-            96186,
-            128,
-            augmentation="cutout",
-            augment=_WRN_AUG,
-            source=f"{_P002} App. D",
-        ),
-        Recipe(
-            "seresnext_002",
-            "seresnext29_4x64d",
-            "sgd_nesterov",
-            0.1,
-            "warmup_cosine",
-            1000,
-            96186,
-            128,
-            augmentation="cutout",
-            augment=_WRN_AUG,
-            source=f"{_P002} App. D (as WideResNet)",
-        ),
-        Recipe(
-            "wideresnet_000",
-            "wideresnet28_10",
-            "sgd_nesterov",
-            0.1,
-            "warmup_cosine",
-            1000,
-            117300,
-            128,
-            augmentation="base",
-            source=f"{_P000} §3.3 (300 x 391 steps; any technique)",
-        ),
-        Recipe(
-            "davidnet_cutout",
-            "davidnet",
-            "sgd_nesterov",
-            0.4,
-            "warmup_linear",
-            1176,
-            2940,
-            512,
-            weight_decay=0.512,
-            augmentation="cutout",
-            source=f"{_P002} App. D (DAWNBench)",
-        ),
-        Recipe(
-            "davidnet_cutmix",
-            "davidnet",
-            "sgd_nesterov",
-            0.4,
-            "warmup_linear",
-            1176,
-            2940,
-            512,
-            weight_decay=0.0256,
-            augmentation="cutmix",
-            source=f"{_P002} App. D",
-        ),
+        Recipe("wideresnet_002", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
+               kernel_l2=_L2, augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D"),
+        Recipe("seresnext_002", "seresnext29_4x64d", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
+               kernel_l2=_L2, augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D (as WideResNet)"),
+        Recipe("wideresnet_000", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 117300, 128,
+               kernel_l2=_L2, augmentation="base", steps_per_epoch=500,
+               source=f"{_P000} §3.3 (300 x 391 steps; any technique)"),
+        Recipe("davidnet_cutout", "davidnet", "sgd_nesterov", 0.4, "warmup_linear", 1176, 2940, 512,
+               weight_decay=0.512, augmentation="cutout", source=f"{_P002} App. D (DAWNBench)"),
+        Recipe("davidnet_cutmix", "davidnet", "sgd_nesterov", 0.4, "warmup_linear", 1176, 2940, 512,
+               weight_decay=0.0256, augmentation="cutmix", source=f"{_P002} App. D"),
     )
+}  # fmt: skip
+
+# Earlier names, kept working.
+ALIASES: dict[str, str] = {
+    "convnet_surrogate": "convnet_standard",
+    "resnet9v2_surrogate": "resnet_rand_aug",
+    "effnetv2s_surrogate": "effnet_rand_aug",
 }
 
 
@@ -259,13 +152,17 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Recipe:
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; known recipes: {', '.join(RECIPES)}")
-    return RECIPES[name]
+    """A recipe by name (or an earlier name in `ALIASES`)."""
+    key = ALIASES.get(name, name)
+    if key not in RECIPES:
+        raise ValueError(
+            f"unknown recipe {name!r}; known recipes: {', '.join(RECIPES)} (aliases: {', '.join(ALIASES)})"
+        )
+    return RECIPES[key]
 
 
 def scaled(recipe: Recipe, steps: int, batch_size: int | None = None) -> Recipe:
-    """The recipe shortened to `steps` (warm-up, hold and schedule scaled alike)."""
+    """The recipe shortened to `steps` (warm-up, hold, phases and schedule scaled alike)."""
     factor = steps / recipe.steps
     return dataclasses.replace(
         recipe,
@@ -275,5 +172,24 @@ def scaled(recipe: Recipe, steps: int, batch_size: int | None = None) -> Recipe:
         schedule_steps=None
         if recipe.schedule_steps is None
         else max(steps, round(recipe.schedule_steps * factor)),
+        steps_per_phase=None
+        if recipe.steps_per_phase is None
+        else max(1, round(recipe.steps_per_phase * factor)),
         batch_size=batch_size or recipe.batch_size,
     )
+
+
+def truncated(recipe: Recipe, steps: int) -> Recipe:
+    """The first `steps` steps of the recipe, its schedule unchanged: a run cut short sees
+    only the start of the schedule (the code's 800-step pre-check is the warm-up of the
+    8,000-step schedule). `steps` may also exceed the recipe's: the schedule then stays at
+    its final rate."""
+    return dataclasses.replace(recipe, steps=steps, schedule_steps=recipe.total_schedule_steps)
+
+
+def extended(recipe: Recipe, steps: int) -> Recipe:
+    """The recipe trained for `steps` with the same warm-up (and hold), the decay stretched
+    to the new length (paper 000's 96,000-step retrain of its 20,000-step surrogate)."""
+    if recipe.schedule_steps is not None:
+        raise ValueError(f"recipe {recipe.name!r} has a schedule of its own length; truncate it instead")
+    return dataclasses.replace(recipe, steps=steps)

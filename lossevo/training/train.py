@@ -63,7 +63,7 @@ def make_optimizer(recipe: recipes_lib.Recipe) -> keras.optimizers.Optimizer:
 def builder_kwargs(recipe: recipes_lib.Recipe, model: Any, progressive: bool = False) -> dict[str, Any]:
     """The model-builder arguments a recipe implies: its input size when it resizes or crops
     (any size for progressive recipes and EfficientNet, whose weights do not depend on it),
-    its ImageNet weights and its top dropout."""
+    its ImageNet weights, its top dropout and its kernel L2 penalty."""
     kwargs: dict[str, Any] = {}
     size = recipe.augment.crop_size or recipe.augment.image_size
     if progressive or (size and model == "efficientnetv2s"):
@@ -74,6 +74,8 @@ def builder_kwargs(recipe: recipes_lib.Recipe, model: Any, progressive: bool = F
         kwargs["weights"] = recipe.weights
     if recipe.dropout is not None:
         kwargs["dropout"] = recipe.dropout
+    if recipe.kernel_l2:
+        kwargs["kernel_l2"] = recipe.kernel_l2
     return kwargs
 
 
@@ -90,9 +92,35 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
     no per-batch hook, so Keras does not copy the logs to the host after every step (a
     device sync per step)."""
 
+    def __init__(self):
+        super().__init__()
+        self.fired = False
+
     def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
+            self.fired = True
+            self.model.stop_training = True
+
+
+class StopBelow(keras.callbacks.Callback):
+    """The authors' `EpochCallback(threshold, epoch=E)`: stops training at the end of any
+    epoch with 0-based index `>= epoch`, counted from the start of this `fit`, whose
+    training accuracy is below `threshold`. `stopped` records that it fired."""
+
+    def __init__(self, threshold: float, epoch: int = 6):
+        super().__init__()
+        self.threshold, self.epoch, self.stopped = threshold, epoch, False
+        self._first = 0
+
+    def on_train_begin(self, logs=None):
+        self._first = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._first is None:
+            self._first = epoch
+        if epoch - self._first >= self.epoch and (logs or {}).get("accuracy", 0.0) < self.threshold:
+            self.stopped = True
             self.model.stop_training = True
 
 
@@ -116,7 +144,7 @@ def train(
     recipe: recipes_lib.Recipe | str,
     *,
     steps: int | None = None,
-    steps_per_epoch: int = 100,
+    steps_per_epoch: int | None = None,
     batch_size: int | None = None,
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
@@ -125,7 +153,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     evaluate_test: bool = True,
     model_kwargs: dict[str, Any] | None = None,
-    shuffle_buffer: int = 10000,
+    shuffle_buffer: int | None = None,
     verbose: int = 0,
 ) -> TrainResult:
     """Trains a model with a loss on a dataset by a recipe.
@@ -136,8 +164,10 @@ def train(
       loss: a Keras loss, a genome, or a `lossevo.losses` name.
       dataset: from `lossevo.data.load`.
       recipe: a `Recipe` or its name.
-      steps: shorten the recipe to this many steps (schedule scaled alike).
-      steps_per_epoch: steps between validations (an epoch of the history).
+      steps: shorten the recipe to this many steps (schedule scaled alike; to train only the
+        first steps of its schedule pass `recipes.truncated(recipe, steps)` instead).
+      steps_per_epoch: steps between validations (an epoch of the history; default the
+        recipe's).
       batch_size: override the recipe's (global) batch size.
       seed: seeds weights and data.
       strategy: a `tf.distribute` strategy to build and train in.
@@ -146,13 +176,16 @@ def train(
       callbacks: extra Keras callbacks.
       evaluate_test: evaluate on the test split at the end.
       model_kwargs: extra builder arguments.
-      shuffle_buffer: training shuffle buffer (1: no shuffling). Under a distribution
-        strategy Keras rebuilds the input pipeline and tf.data's seeded shuffle then draws
-        another order: runs repeat exactly per strategy, not across strategies.
+      shuffle_buffer: training shuffle buffer (default the recipe's; 0: no shuffling).
+        Under a distribution strategy Keras rebuilds the input pipeline and tf.data's seeded
+        shuffle then draws another order: runs repeat exactly per strategy, not across
+        strategies.
     """
     recipe = recipes_lib.get(recipe) if isinstance(recipe, str) else recipe
     if steps is not None or batch_size is not None:
         recipe = recipes_lib.scaled(recipe, steps or recipe.steps, batch_size)
+    steps_per_epoch = steps_per_epoch or recipe.steps_per_epoch
+    shuffle_buffer = recipe.shuffle_buffer if shuffle_buffer is None else shuffle_buffer
     keras.utils.set_random_seed(seed)
     builder = get_model if model is None or isinstance(model, str) else None
     name = recipe.model if model is None else model
@@ -178,7 +211,10 @@ def train(
         )
 
     history: dict[str, list[float]] = {}
-    callbacks = [_StopOnNonFiniteLoss(), *callbacks]
+    nonfinite = _StopOnNonFiniteLoss()
+    callbacks = [nonfinite, *callbacks]
+    if phases and recipe.phase_stop is not None:
+        callbacks.append(StopBelow(*recipe.phase_stop))
     epochs_done = 0
 
     def fit(train_ds, val_ds, n_steps: int):
@@ -195,7 +231,7 @@ def train(
 
     bs = recipe.batch_size
     if phases:
-        per_phase = recipe.steps // len(phases)
+        per_phase = recipe.steps_per_phase or recipe.steps // len(phases)
         for phase in phases:
             set_top_dropout(net, phase.dropout)
             size = (phase.image_size, phase.image_size)
@@ -206,7 +242,7 @@ def train(
                 dataset.validation, "none", dataset.num_classes, bs, training=False, config=val_cfg
             )
             fit(train_ds, val_ds, per_phase)
-            if net.stop_training:
+            if nonfinite.fired:  # a phase stopped by `phase_stop` goes on to the next one
                 break
         eval_config = dataclasses.replace(config, image_size=size)
     else:

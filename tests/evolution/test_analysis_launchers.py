@@ -84,7 +84,11 @@ def test_correlate_small(tmp_path):
         ("evaluate", ["--workdir=/tmp/x", "--recipe=nope"], "unknown recipe"),
         ("evaluate", ["--workdir=/tmp/x", "--losses=a2"], "--baseline"),
         ("eliminate", ["--run_dir=/tmp/x", "--workdir=/tmp/y", "--protocol=999"], "protocol"),
-        ("correlate", ["--workdir=/tmp/x", "--surrogate=nope"], "known are"),
+        (
+            "correlate",
+            ["--workdir=/tmp/x", "--surrogate=nope"],
+            "unknown surrogate 'nope'; known: convnet_standard",
+        ),
         ("figures", [], "run_dir"),
     ],
 )

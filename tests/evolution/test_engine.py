@@ -135,3 +135,31 @@ def test_aging_removes_every_initial_member():
     first = {m.candidate_id for m in e.population}
     run(e, fitness=lambda c: 0.01)  # children all worse than everyone
     assert first.isdisjoint(m.candidate_id for m in e.population)
+
+
+@pytest.mark.parametrize("rule", ["code", "unflipped"])
+def test_children_keep_the_phenotype_their_check_stored(rule):
+    from lossevo.genome import phenotype
+
+    genomes = {}
+
+    def record(candidate):
+        genomes[candidate.id] = candidate
+        return stub_fitness(candidate)
+
+    e = run(small(seed=3, iterations=30, flip_rule=rule), record)
+    children = [m for m in e.population if genomes[m.candidate_id].stage == "evolve"]
+    assert children
+    flipped_parents = 0
+    for m in children:
+        parent = genomes[genomes[m.candidate_id].parent_id].genome
+        carried = parent.flip if rule == "code" else False
+        flipped_parents += parent.flip
+        check = phenotype.check(m.genome.replace(flip=carried))
+        assert check.ok and check.flip == m.genome.flip
+        # The similarity test compares what the check stored (the authors' `self.phenotype`).
+        np.testing.assert_array_equal(m.phenotype, check.phenotype)
+    assert flipped_parents  # the carried flip was exercised
+    for m in e.population:
+        if genomes[m.candidate_id].stage != "evolve":
+            assert m.phenotype is None  # initial genomes: their own normalised curve

@@ -132,7 +132,8 @@ def test_a_lost_evaluation_is_a_failed_candidate(tmp_path):
     with ThreadExecutor(2) as ex:
         engine = run_search_async(str(tmp_path), CFG, fn, fn, ex, max_in_flight=2)
     failed = [r for r in _records(tmp_path) if r["status"] == "failed"]
-    assert failed and all("evaluation lost: WorkerCrashedError" in r["info"]["reason"] for r in failed)
+    lost = [r for r in failed if r["info"]["reason"] != "stub failure"]  # HashFitness fails some itself
+    assert lost and all("evaluation lost: WorkerCrashedError" in r["info"]["reason"] for r in lost)
     assert engine.done
 
 
@@ -154,7 +155,7 @@ def test_skipped_iterations_replay_exactly(tmp_path, in_flight):
     # One mutation try: many iterations skip inside `ask`; with one in flight (deterministic)
     # the last ones skip when nothing else is left to ask, which only the journal's `ask`
     # record lets a replay reproduce at the same point.
-    cfg = dataclasses.replace(CFG, max_mutation_tries=1, iterations=40)
+    cfg = dataclasses.replace(CFG, seed=6, max_mutation_tries=1, iterations=40)  # seed 6: ends skipping
     seen = []
     fn = Counting(jitter=0.005)
     with ThreadExecutor(in_flight) as ex:

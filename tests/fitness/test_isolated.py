@@ -118,7 +118,7 @@ def test_surrogate_in_a_worker_equals_in_process():
     factory = SurrogateFactory.make("convnet", "synthetic", kwargs, scale=0.002, threshold_scale=0.0)
     assert factory == SurrogateFactory.make("convnet", "synthetic", dict(reversed(kwargs.items())),
                                             scale=0.002, threshold_scale=0.0)  # fmt: skip
-    assert hash(factory) and factory.name == "convnet"
+    assert hash(factory) and factory.name == "convnet_standard"
     local = SurrogateFitness("convnet", data.load("synthetic", **kwargs), scale=0.002, threshold_scale=0.0)
     isolated = IsolatedFitness(factory, recycle_every=5)
     try:

@@ -167,3 +167,46 @@ def test_fuzz_arbitrary_text(text):
         Genome.from_json(text)
     except GenomeError as e:
         assert str(e)
+
+
+_huge = (
+    st.integers(min_value=10**300, max_value=10**320)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(min_size=250, max_size=2000)
+    | st.sampled_from(["9" * 5000, "1e400", "-1e999"])  # raw JSON number literals, spliced in below
+)
+_tree_like = st.recursive(
+    st.sampled_from(["y", "y_hat", "add", "log", "nope", ""]) | st.floats(-10, 10) | _huge,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=2)
+    ),
+    max_leaves=40,
+)
+
+
+def _as_json(value) -> str:
+    """JSON text of `value`; strings of digits or exponents in `_huge` become raw number literals
+    (json.dumps cannot write a 5,000-digit integer itself)."""
+    if isinstance(value, str) and value in ("9" * 5000, "1e400", "-1e999"):
+        return value
+    if isinstance(value, list):
+        return "[" + ",".join(_as_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_as_json(v)}" for k, v in value.items()) + "}"
+    try:
+        return json.dumps(value)
+    except ValueError:  # integers beyond Python's str conversion limit
+        return "1" * 5000
+
+
+@settings(max_examples=300, deadline=None)
+@given(expression=_tree_like, kind=st.sampled_from(["tree", "graph", None, 3, "x" * 400]) | _tree_like)
+def test_fuzz_nested_and_huge_values_raise_only_genome_error(expression, kind):
+    from lossevo.gp.kinds import genome_from_json
+
+    text = '{"schema_version": 1, "kind": ' + _as_json(kind) + ', "expression": ' + _as_json(expression) + "}"
+    for source in (text, "[" * 5000 + text + "]" * 5000):
+        try:
+            genome_from_json(source)
+        except GenomeError as e:
+            assert e.field and len(str(e)) < 1000  # bad values are quoted, shortened

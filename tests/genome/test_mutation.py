@@ -99,7 +99,10 @@ def test_mutants_pass_all_checks_and_differ_from_population():
         assert result.child is not None
         child = result.child
         assert Genome(child.nodes, child.flip) == child
-        assert check(child).ok and check(child).flip == child.flip
+        # The mutant was checked carrying its parent's flip (SPEC §3), which set its own.
+        as_checked = check(child.replace(flip=parent.flip))
+        assert as_checked.ok and as_checked.flip == child.flip
+        np.testing.assert_array_equal(as_checked.phenotype, result.check.phenotype)
         assert not index.is_similar(__import__("lossevo").genome.to_text(child), result.check.phenotype)
         assert result.tries >= 1 and result.tries == 1 + sum(result.rejected.values())
 

@@ -163,3 +163,63 @@ def test_similarity():
     assert phenotype.is_similar(to_text(U_SHAPED), pheno, {to_text(U_SHAPED)}, None)
     assert phenotype.is_similar("other", pheno + 0.0003, set(), pheno[None])  # L2 ≈ 0.0095
     assert not phenotype.is_similar("other", pheno + 0.00035, set(), pheno[None])  # L2 ≈ 0.011
+
+
+# SPEC §3's flip rule: the curve is the loss as it stands, its current flip applied (a
+# mutant carries its parent's), and the new flip is assigned outright.
+NEUROLOSS_LIKE = make(  # ln(|s|+ε) + s, s = ŷ/sqrt(1+(ŷ/(y+ε))²): minimum between grid 0 and 1
+    {"h0": ("div", "y_hat", "y"), "h1": ("div_sqrt", "y_hat", "h0"), "h2": ("ln", "h1"),
+     "root": ("add", "h2", "h1")}
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "genome,from_unflipped,from_flipped",
+    [
+        (INCREASING, False, True),  # carrying a flip, an increasing curve decreases: flip
+        (DECREASING, True, False),
+        (U_SHAPED, False, True),  # carried flip turns the U into a cap: sign[2] = +1
+        (CAP_SHAPED, True, False),
+        (NEUROLOSS_LIKE, False, True),  # rises from index 0 to 1, then falls (unflipped)
+    ],
+)
+def test_flip_rule_applies_the_carried_flip(genome, from_unflipped, from_flipped):
+    curve = phenotype.grid_curve(genome.expression)
+    for carried, expected in ((False, from_unflipped), (True, from_flipped)):
+        result = phenotype.check(genome.replace(flip=carried))
+        assert result.ok and result.flip is expected
+        # Stored phenotype: L (the curve with the carried flip), or -L when the new flip is set.
+        as_checked = -curve if carried else curve
+        np.testing.assert_array_equal(
+            result.phenotype, phenotype.normalize(-as_checked if expected else as_checked)
+        )
+        # The option that ignores the flip reads every genome as unflipped.
+        assert phenotype.check(genome.replace(flip=carried), rule="unflipped").flip is from_unflipped
+    if genome is NEUROLOSS_LIKE:
+        d = np.diff(curve)
+        assert d[0] > 0 and d[1] < 0  # the minimum of the flipped loss lies between 0 and 1
+    with pytest.raises(ValueError, match="unknown flip rule 'bogus'; rules: code, unflipped"):
+        phenotype.check(genome, rule="bogus")
+
+
+@pytest.mark.parametrize("parent_flip", [False, True])
+def test_mutants_carry_the_parents_flip_into_the_check(parent_flip):
+    from lossevo.genome import mutation
+    from lossevo.genome.sampling import sample_population
+
+    rng = np.random.default_rng(11)
+    parents = [g.replace(flip=parent_flip) for g in sample_population(20, rng)]
+    code_flips, other = [], 0
+    for parent in parents:
+        result = mutation.mutate(parent, rng)
+        child = result.child
+        curve = phenotype.grid_curve(child.expression)
+        assert child.flip is phenotype.check_curve(curve, flip=parent_flip).flip
+        code_flips.append(child.flip)
+        other += child.flip is not phenotype.check_curve(curve).flip
+        # The earlier reading is still available as an option.
+        old = mutation.mutate(parent, np.random.default_rng(3), rule="unflipped").child
+        assert old.flip is phenotype.check_curve(phenotype.grid_curve(old.expression)).flip
+    # From an unflipped parent the two rules agree; from a flipped one they disagree on
+    # every accepted mutant (each rule reads the same curve with the opposite sign).
+    assert other == (len(parents) if parent_flip else 0)

@@ -186,3 +186,70 @@ def test_compiled_model_saves_and_loads(tmp_path, make_loss):
         assert loaded.loss.genome == model.loss.genome
     np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
     loaded.fit(x, y, epochs=1, verbose=0)  # and it trains on
+
+
+def test_from_logits_applies_a_softmax_first():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(6, 4)).astype(np.float32) * 3
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 6)]
+    probs = tf.nn.softmax(logits).numpy()
+    for genome in (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, losses.get_genome("ngl_tree")):
+        from_logits = lossevo.EvolvedLoss(genome, from_logits=True)
+        plain = lossevo.EvolvedLoss(genome)
+        np.testing.assert_allclose(from_logits(y, logits).numpy(), plain(y, probs).numpy(), rtol=1e-6)
+    # Logits taken as probabilities are silently wrong; that is what from_logits prevents.
+    ce = lossevo.EvolvedLoss(catalog.CROSS_ENTROPY, from_logits=True)
+    keras_ce = keras.losses.CategoricalCrossentropy(from_logits=True)
+    np.testing.assert_allclose(ce(y, logits).numpy(), keras_ce(y, logits).numpy(), rtol=1e-5)
+    again = lossevo.EvolvedLoss.from_config(ce.get_config())
+    assert again.from_logits and ce.get_config()["from_logits"] is True
+    assert losses.get("neuroloss1", from_logits=True).from_logits
+
+
+def test_label_shape_is_checked_when_it_is_not_static():
+    loss = lossevo.EvolvedLoss(catalog.CROSS_ENTROPY)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None]), tf.TensorSpec([None, None])])
+    def dynamic(y_true, y_pred):
+        return loss(y_true, y_pred)
+
+    good = dynamic(tf.constant([[0.0, 1.0]]), tf.constant([[0.3, 0.7]]))
+    assert np.isfinite(good.numpy())
+    # (B, 1) integer-like labels would broadcast against (B, C) without a word.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="y_true and y_pred must have the same shape"):
+        dynamic(tf.constant([[1.0], [0.0]]), tf.constant([[0.3, 0.7], [0.6, 0.4]]))
+
+
+@pytest.mark.parametrize(
+    "text,field",
+    [
+        ('{"schema_version": 1, "kind": ["graph"]}', "kind"),
+        ('{"schema_version": 1, "kind": {"a": 1}, "nodes": {}}', "kind"),
+        ('{"schema_version": 1, "kind": "tree", "expression": ["mul", "y", ["add", "y_hat", 1e400]]}',
+         "expression[2][2]"),
+        ('{"schema_version": 1, "kind": "tree", "expression": ["mul", "y", ["add", "y_hat", ' + "9" * 400 + "]]}",
+         "expression[2][2]"),
+        ('{"schema_version": 1, "kind": "tree", "expression": ["mul", "y", ["add", "y_hat", ' + "9" * 5000 + "]]}",
+         "<json>"),
+        ('{"schema_version": ' + "1" * 5000 + "}", "<json>"),
+        ("[" * 100000 + "]" * 100000, "<json>"),
+    ],
+)  # fmt: skip
+def test_every_malformed_genome_raises_genome_error(text, field):
+    from lossevo.gp.kinds import genome_from_json
+
+    with pytest.raises(GenomeError) as e:
+        genome_from_json(text)
+    assert e.value.field == field
+    assert len(str(e.value)) < 400  # the bad value is quoted, shortened
+
+
+def test_error_messages_quote_at_most_200_characters_of_the_value():
+    from lossevo.gp.kinds import genome_from_dict
+
+    with pytest.raises(GenomeError) as e:
+        genome_from_dict({"schema_version": 1, "kind": "x" * 10000})
+    assert "x" * 150 in str(e.value) and "x" * 250 not in str(e.value) and "…" in str(e.value)
+    with pytest.raises(GenomeError) as e:
+        lossevo.Genome.from_dict({"schema_version": 1, "nodes": {"h0": {"op": "y" * 5000, "args": []}}})
+    assert len(str(e.value)) < 600

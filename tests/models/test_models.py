@@ -101,3 +101,37 @@ def test_local_weights_file_is_loaded(tmp_path):
     backbone.save_weights(path)
     model = models.get("efficientnetv2s", 10, weights=path)
     np.testing.assert_array_equal(model.weights[0].numpy(), np.full(model.weights[0].shape, 0.5))
+
+
+def test_efficientnet_has_no_stochastic_depth_and_its_weights_round_trip(tmp_path):
+    from lossevo.models.efficientnet import is_stochastic_depth
+
+    model = models.get("efficientnetv2s", 10)  # the authors' model: drop_connect_rate = 0
+    assert not any(is_stochastic_depth(layer) for layer in model.layers)
+    assert model.count_params() == 20_344_170
+    keras_default = models.get("efficientnetv2s", 10, drop_connect_rate=0.2)
+    rates = [layer.rate for layer in keras_default.layers if is_stochastic_depth(layer)]
+    assert len(rates) == 34 and 0 < min(rates) < max(rates) < 0.2
+    path = str(tmp_path / "ours.weights.h5")
+    for w in model.weights[:2]:
+        w.assign(tf.fill(w.shape, 0.25))
+    model.save_weights(path)
+    again = models.get("efficientnetv2s", 10)
+    again.load_weights(path)
+    for a, b in zip(model.weights, again.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(ValueError, match=r"drop_connect_rate must be in \[0, 1\)"):
+        models.get("efficientnetv2s", 10, drop_connect_rate=1.5)
+
+
+def test_kernel_l2_penalises_every_kernel():
+    model = models.get("wideresnet28_10", 10, depth=10, width=1, kernel_l2=5e-4)
+    kernels = [layer.kernel for layer in model.layers if getattr(layer, "kernel", None) is not None]
+    assert len(model.losses) == len(kernels) > 5
+    expected = 5e-4 * sum(float(np.sum(k.numpy() ** 2)) for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+    assert not models.get("wideresnet28_10", 10, depth=10, width=1).losses
+    from lossevo.training import recipes
+    from lossevo.training.train import builder_kwargs
+
+    assert builder_kwargs(recipes.get("wideresnet_002"), "wideresnet28_10")["kernel_l2"] == 5e-4

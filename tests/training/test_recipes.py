@@ -59,5 +59,48 @@ def test_scaled_keeps_proportions():
 
 
 def test_unknown_recipe():
-    with pytest.raises(ValueError, match="known recipes: convnet_surrogate"):
+    with pytest.raises(ValueError, match=r"known recipes: convnet_standard, .*\(aliases: convnet_surrogate"):
         recipes.get("imagenet_90_epochs")
+
+
+def test_the_codes_surrogate_loaders():
+    # fitness_functions.py: non-augmented stages use `trainloader` (batch 128, /255, no
+    # shuffling); RandAugment stages batch 64, shuffle(1024), Model Garden scaling.
+    for name in ("convnet_standard", "resnet_standard"):
+        r = recipes.get(name)
+        assert (r.batch_size, r.augment.scaling, r.shuffle_buffer, r.augmentation) == (128, "unit", 0, "none")
+        assert (r.steps, r.warmup_steps, r.total_schedule_steps, r.steps_per_epoch) == (8000, 800, 8000, 100)
+    for name, size in (("resnet_rand_aug", 80), ("effnet_rand_aug", 96)):
+        r = recipes.get(name)
+        assert (r.batch_size, r.augment.scaling, r.shuffle_buffer) == (64, "model_garden", 1024)
+        assert (r.augmentation, r.augment.image_size, r.augment.randaug_magnitude) == (
+            "randaug_only",
+            (size, size),
+            5,
+        )
+    assert (recipes.get("effnet_rand_aug").warmup_steps, recipes.get("effnet_rand_aug").dropout) == (
+        6400,
+        0.1,
+    )
+    # Earlier names still resolve.
+    assert recipes.get("convnet_surrogate") is recipes.get("convnet_standard")
+    assert recipes.get("effnetv2s_surrogate") is recipes.get("effnet_rand_aug")
+
+
+def test_paper_000_validates_every_500_steps_and_large_cnns_have_l2():
+    for name in ("resnet9v2_6m_surrogate", "wideresnet_000", "effnetv2s_finetune_000"):
+        assert recipes.get(name).steps_per_epoch == 500
+    for name in ("wideresnet_002", "seresnext_002", "wideresnet_000"):
+        assert recipes.get(name).kernel_l2 == 5e-4
+    assert recipes.get("davidnet_cutout").kernel_l2 == 0
+    p = recipes.get("effnetv2s_progressive")
+    assert (p.steps_per_phase, p.phase_stop) == (16000, (0.45, 40))
+
+
+def test_truncated_keeps_the_schedule():
+    r = recipes.truncated(recipes.get("convnet_standard"), 800)
+    assert (r.steps, r.warmup_steps, r.total_schedule_steps) == (800, 800, 8000)
+    e = recipes.extended(recipes.get("resnet9v2_6m_surrogate"), 96000)
+    assert (e.steps, e.warmup_steps, e.total_schedule_steps) == (96000, 1000, 96000)
+    with pytest.raises(ValueError, match="truncate it instead"):
+        recipes.extended(recipes.get("effnet_rand_aug"), 9000)

@@ -125,3 +125,17 @@ def test_divergence_is_recorded_not_raised():
     recipe = dataclasses.replace(TINY, steps=6)
     result = training.train(bn_free, catalog.B0, DS, recipe, steps_per_epoch=3)
     assert result.diverged and result.test_accuracy is None
+
+
+def test_a_phase_stopped_below_its_threshold_hands_over_to_the_next():
+    # The code's elimination: each phase is a fit with EpochCallback(0.45, epoch=40); a phase
+    # it stops still leaves the next phases to run. Here no phase can reach 1.1 at epoch 0.
+    record = Record()
+    recipe = training.recipes.scaled(training.recipes.get("effnetv2s_progressive"), 16, 4)
+    recipe = dataclasses.replace(recipe, phase_stop=(1.1, 0))
+    result = training.train(probe_model, "cross_entropy", DS, recipe, steps_per_epoch=2, callbacks=[record],
+                            jit_compile=False, evaluate_test=False)  # fmt: skip
+    assert len(result.history["loss"]) == 4  # one epoch of each phase's two
+    sizes = [row[0] for row in record.rows]
+    assert sizes == [128, 128, 160, 160, 192, 192, 224, 224]
+    assert [row[2] for row in record.rows] == list(range(1, 9))  # the schedule counts trained steps

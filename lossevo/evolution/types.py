@@ -1,0 +1,96 @@
+"""The types the search's parts share: candidates, results, the fitness protocol, errors.
+
+This module imports nothing else from lossevo, so engines, fitness functions, executors and
+the search loop can all import it without import cycles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class GenomeLike(Protocol):
+    """What the search needs of a genome of any representation."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def hash_hex(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclasses.dataclass
+class Candidate:
+    """One evaluation to run. `stage` is the engine's ("init", "rescore", "evolve", "initial")."""
+
+    id: int
+    genome: GenomeLike
+    stage: str
+    iteration: int = -1  # evolve: the iteration (or generation) this child belongs to
+    attempt: int = 0  # evolve: 0..max_redo-1
+    parent_id: int | None = None
+
+
+@dataclasses.dataclass
+class Member:
+    """A population member. `phenotype` is what the search space stored for it when it was
+    made (the graph space: the binary phenotype its integrity check stored, which the
+    similarity test compares); None: nothing stored."""
+
+    genome: GenomeLike
+    fitness: float
+    age: int
+    candidate_id: int
+    phenotype: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+
+@dataclasses.dataclass
+class FitnessResult:
+    """`fitness` is None unless `status` is "ok"; `status` is "ok", "rejected" (early
+    stopping) or "failed" (NaN/Inf, a lost or timed-out evaluation); `info` is free-form."""
+
+    fitness: float | None
+    status: str = "ok"
+    info: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class Fitness(Protocol):
+    """A fitness function: a name (the journal's and the cache's key) and `evaluate`."""
+
+    name: str
+
+    def evaluate(self, genomes: Sequence[GenomeLike], seeds: Sequence[int]) -> list[FitnessResult]: ...
+
+
+class EvaluationLostError(RuntimeError):
+    """An evaluation was lost with the process or machine running it (a crash, an
+    out-of-memory kill, a lost node, a time limit). Search loops record the candidate as
+    `failed` and go on."""
+
+
+class EvaluationTimeoutError(EvaluationLostError):
+    """An evaluation ran past its time limit; its worker was killed."""
+
+
+class EvaluationError(RuntimeError):
+    """An evaluation raised an error that is not about the loss (an unknown name, a missing
+    file, a shape error in the pipeline, a bug). It stops the search: every candidate would
+    fail the same way. Fix the cause and run the same command again to resume."""
+
+
+class RunDirectoryError(RuntimeError):
+    """A run directory that cannot be used as it is; the message is one line that says why."""
+
+
+class RunDirectoryBusy(RunDirectoryError):
+    """Another process holds the run directory."""
+
+
+class CorruptJournalError(RunDirectoryError):
+    """A journal that cannot be read or does not belong to this run; the message names the
+    file (and line)."""
