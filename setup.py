@@ -31,6 +31,7 @@ setup(
         "matplotlib>=3.8",
         "absl-py>=2.0",
         "tensorboard>=2.16",
+        "tqdm>=4.60",
     ],
     extras_require={
         "gpu": ["tensorflow[and-cuda]>=2.16,<3"],

@@ -13,6 +13,8 @@ import json
 import os
 
 from absl import app, flags
+from common import run
+from data_flags import data_spec
 
 _RUN = flags.DEFINE_string("run_dir", None, "A run directory of experiments/evolve.py.", required=True)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory.", required=True)
@@ -25,8 +27,6 @@ _AUGMENT = flags.DEFINE_string(
 _SEED = flags.DEFINE_integer(
     "seed", 0, "Seed of the elimination (each run of a loss gets its own seed from it)."
 )
-_DATASET = flags.DEFINE_string("dataset", "synthetic", "Dataset name.")
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "tensorflow-datasets directory.")
 _MODEL = flags.DEFINE_string("model", None, "Override every round's model (e.g. convnet for a smoke run).")
 _SMALL = flags.DEFINE_bool(
     "small", False, "Smoke run: keep 4 then 2, 40-step ConvNet rounds, synthetic data."
@@ -36,10 +36,11 @@ _SMALL = flags.DEFINE_bool(
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo import data
     from lossevo.analysis import Protocol, Round, get_protocol, round_trainer, run_elimination
+    from lossevo.data.pipelines import technique_names
+    from lossevo.evolution.lock import RunLock
     from lossevo.evolution.rundir import best_candidates
-    from lossevo.genome import to_paper
+    from lossevo.gp.kinds import to_paper
 
     protocol = get_protocol(_PROTOCOL.value)
     model = _MODEL.value
@@ -47,26 +48,27 @@ def main(argv):
         rounds = (Round(4, "convnet_standard"), Round(2, "convnet_standard", runs=2))
         protocol = Protocol("small", rounds, scale=0.005)
         model = model or "convnet"
+    if _AUGMENT.value is not None and _AUGMENT.value not in technique_names():
+        raise app.UsageError(f"--augmentation {_AUGMENT.value!r}: known are {', '.join(technique_names())}")
+    spec = data_spec(num_test=10)
     pool = best_candidates(_RUN.value, protocol.size)
     if not pool:
         raise app.UsageError(f"--run_dir {_RUN.value}: no evaluated losses yet")
-    os.makedirs(_WORKDIR.value, exist_ok=True)
-    dataset = (data.load("synthetic", num_train=2000, num_validation=500, num_test=10)
-               if _DATASET.value == "synthetic" else data.load(_DATASET.value, data_dir=_DATA_DIR.value))  # fmt: skip
-    trainer = round_trainer(
-        {k: g for k, (g, _) in pool.items()}, dataset, model, _AUGMENT.value, scale=protocol.scale
-    )
-    path = os.path.join(_WORKDIR.value, "elimination.jsonl")
-    log = lambda line: print(line, flush=True)  # noqa: E731
-    rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, log, _SEED.value)
-    final = rounds[-1].scores
-    with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
-        for key in sorted(final, key=lambda k: -final[k]):
-            g = pool[key][0]
-            f.write(json.dumps({"hash": key, "score": final[key], "runs": rounds[-1].runs[key],
-                                "formula": to_paper(g), "genome": g.to_dict()}) + "\n")  # fmt: skip
-            print(f"{final[key]:.4f}  {to_paper(g)}")
+    with RunLock(_WORKDIR.value):
+        trainer = round_trainer(
+            {k: g for k, (g, _) in pool.items()}, spec.load(), model, _AUGMENT.value, scale=protocol.scale
+        )
+        path = os.path.join(_WORKDIR.value, "elimination.jsonl")
+        rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, seed=_SEED.value,
+                                 augmentation=_AUGMENT.value)  # fmt: skip
+        final = rounds[-1].scores
+        with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
+            for key in sorted(final, key=lambda k: -final[k]):
+                g = pool[key][0]
+                f.write(json.dumps({"hash": key, "score": final[key], "runs": rounds[-1].runs[key],
+                                    "formula": to_paper(g), "genome": g.to_dict()}) + "\n")  # fmt: skip
+                print(f"{final[key]:.4f}  {to_paper(g)}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run(main)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 
 from absl import app, flags
+from common import run
+from data_flags import data_spec
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (results.jsonl).", required=True)
 _LOSSES = flags.DEFINE_list("losses", ["cross_entropy", "neuroloss1", "a2"], "Losses to evaluate.")
 _RECIPE = flags.DEFINE_string("recipe", "convnet_surrogate", "lossevo.training recipe.")
 _MODEL = flags.DEFINE_string("model", None, "Model (default: the recipe's).")
-_DATASET = flags.DEFINE_string("dataset", "synthetic", "Dataset name.")
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "tensorflow-datasets directory.")
 _RUNS = flags.DEFINE_integer("runs", 5, "Runs per loss.", lower_bound=1)
 _STEPS = flags.DEFINE_integer("steps", None, "Shorten the recipe to this many steps.", lower_bound=1)
 _BASELINE = flags.DEFINE_string("baseline", "cross_entropy", "The loss to compare against.")
@@ -75,10 +75,11 @@ def resolve_losses(specs):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo import data, training
+    from lossevo import training
     from lossevo.analysis import evaluate_losses, published
     from lossevo.analysis.evaluation import CODE_RUNS
     from lossevo.analysis.reproduce import get_reproduction, report
+    from lossevo.evolution.lock import RunLock
 
     given = lambda name: flags.FLAGS[name].present  # noqa: E731
     recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value
@@ -107,22 +108,17 @@ def main(argv):
     loss_factories = resolve_losses(loss_specs)
     if _BASELINE.value not in loss_factories:
         raise app.UsageError(f"--baseline {_BASELINE.value!r} must be one of --losses")
-    os.makedirs(_WORKDIR.value, exist_ok=True)
-
-    def dataset():
-        if _DATASET.value == "synthetic":
-            return data.load("synthetic", num_train=2000, num_validation=500, num_test=1000)
-        return data.load(_DATASET.value, data_dir=_DATA_DIR.value)
-
-    results = evaluate_losses(
-        loss_factories, dataset, recipe, runs, os.path.join(_WORKDIR.value, "results.jsonl"),
-        model=_MODEL.value, steps=steps, log=lambda line: print(line, flush=True), protocol=protocol,
-    )  # fmt: skip
-    text = report(results, _BASELINE.value, table, filters, _DATASET.value)
-    print(text)
-    with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
-        f.write(text + "\n")
+    spec = data_spec(num_test=1000)
+    with RunLock(_WORKDIR.value):
+        results = evaluate_losses(
+            loss_factories, spec.load, recipe, runs, os.path.join(_WORKDIR.value, "results.jsonl"),
+            model=_MODEL.value, steps=steps, protocol=protocol,
+        )  # fmt: skip
+        text = report(results, _BASELINE.value, table, filters, spec.name)
+        print(text)
+        with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
+            f.write(text + "\n")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run(main)

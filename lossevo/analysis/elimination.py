@@ -29,6 +29,8 @@ import numpy as np
 
 from lossevo.data.progressive import PHASE_TABLES
 from lossevo.evolution.rundir import append_result, read_results
+from lossevo.evolution.types import RunDirectoryError
+from lossevo.progress import Progress
 from lossevo.training import recipes as recipes_lib
 from lossevo.training.train import train
 
@@ -240,23 +242,53 @@ def round_trainer(
     return trainer
 
 
+def planned_trainings(candidates: int, protocol: Protocol) -> int:
+    """How many runs `protocol` trains for `candidates` starting candidates."""
+    total, per_batch = 0, math.ceil(min(candidates, protocol.size) / protocol.batches)
+    for b in range(protocol.batches):
+        left = min(per_batch, max(0, min(candidates, protocol.size) - b * per_batch))
+        for rnd in protocol.rounds:
+            left = min(left, rnd.keep)
+            total += left * rnd.runs
+    return total
+
+
 def run_elimination(
     candidates: Mapping[str, float],
     protocol: Protocol,
     trainer: Callable[[str, Round, int], float],
     results_path: str,
-    log: Callable[[str], None] | None = print,
+    log: bool | Callable[[str], None] | None = True,
     seed: int = 0,
+    augmentation: str | None = None,
 ) -> list[RoundResult]:
     """`eliminate`, resumable from a JSONL results file: every result is appended to
-    `results_path` as it finishes, and results already there are not trained again."""
-    done = {(r["round"], r["key"], r["run"]): r["accuracy"] for r in read_results(results_path)}
+    `results_path` as it finishes, and results already there are not trained again.
+
+    `log`: True prints a line per result (with a progress bar and the time left on a
+    terminal), a callable gets the lines, None is silent. A results file of another
+    protocol, seed or augmentation is refused (`RunDirectoryError`, naming the field).
+    """
+    identity = {"protocol": protocol.name, "elimination_seed": seed, "augmentation": augmentation}
+    done = {}
+    for r in read_results(results_path):
+        differ = [f"{k}: file {r.get(k)}, command {v}" for k, v in identity.items() if k in r and r[k] != v]
+        if differ:
+            raise RunDirectoryError(f"{results_path} holds another elimination ({'; '.join(differ)}); use another "
+                                    "output directory")  # fmt: skip
+        done[(r["round"], r["key"], r["run"])] = r["accuracy"]
+    progress = Progress(planned_trainings(len(candidates), protocol), "elimination", initial=len(done),
+                        bar=None if log is True else False)  # fmt: skip
 
     def record(i: int, key: str, run: int, run_seed: int, accuracy: float) -> None:
-        append_result(
-            results_path, {"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy}
-        )
-        if log is not None:
-            log(f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}")
+        append_result(results_path, {"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy,
+                                     **identity})  # fmt: skip
+        line = f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}"
+        if log is True:
+            progress.line(line)
+        elif callable(log):
+            log(line)
+        progress.advance()
 
-    return eliminate(candidates, protocol, trainer, done, record, seed)
+    with progress:
+        return eliminate(candidates, protocol, trainer, done, record, seed)

@@ -25,6 +25,8 @@ import keras
 
 from lossevo.data.sources import ImageDataset
 from lossevo.evolution.rundir import append_result, read_results
+from lossevo.evolution.types import RunDirectoryError
+from lossevo.progress import Progress
 from lossevo.training import recipes as recipes_lib
 from lossevo.training.train import train
 
@@ -53,7 +55,7 @@ def evaluate_losses(
     *,
     model: Any = None,
     steps: int | None = None,
-    log: Callable[[str], None] | None = print,
+    log: bool | Callable[[str], None] | None = True,
     protocol: str = "holdout",
 ) -> dict[str, list[float]]:
     """Trains every loss `runs` times (seed = run index) and returns name -> accuracies: the
@@ -69,7 +71,8 @@ def evaluate_losses(
       runs: runs per loss.
       results_path: JSONL file; each run is appended as it finishes (test accuracy, best
         validation accuracy, diverged) and runs already there are not trained again.
-      log: called with a line per finished run (None: silent).
+      log: True prints a line per finished run (with a progress bar and the time left on
+        a terminal), a callable gets the lines, None is silent.
       protocol: a key of `FINAL_PROTOCOLS`.
 
     A diverged run has no test accuracy and counts as 0 (under "code": its best test
@@ -81,19 +84,19 @@ def evaluate_losses(
     done = {}
     for r in read_results(results_path):
         if r.get("protocol", "holdout") != protocol:
-            raise ValueError(
+            raise RunDirectoryError(
                 f"{results_path} holds runs of the {r.get('protocol', 'holdout')!r} protocol, not {protocol!r}; "
                 "use another results file (--workdir)"
             )
         done[(r["loss"], r["run"])] = r
     loaded: ImageDataset | None = None
-    for name, loss in losses.items():
-        for run in range(runs):
-            if (name, run) in done:
-                continue
+    todo = [(name, run) for name in losses for run in range(runs) if (name, run) not in done]
+    with Progress(len(todo), "evaluate", bar=None if log is True else False) as progress:
+        for name, run in todo:
             if loaded is None:
                 loaded = dataset if isinstance(dataset, ImageDataset) else dataset()
                 loaded = with_test_as_validation(loaded) if protocol == "code" else loaded
+            loss = losses[name]
             factory = callable(loss) and not isinstance(loss, keras.losses.Loss)
             result = train(model, loss() if factory else loss, loaded, recipe, steps=steps, seed=run,
                            evaluate_test=not best_only)  # fmt: skip
@@ -104,8 +107,12 @@ def evaluate_losses(
                       "diverged": result.diverged}  # fmt: skip
             append_result(results_path, record)
             done[(name, run)] = record
-            if log is not None:
-                log(f"{name:28s} run {run}: accuracy {accuracy}")
+            line = f"{name:28s} run {run}: accuracy {accuracy}"
+            if log is True:
+                progress.line(line)
+            elif callable(log):
+                log(line)
+            progress.advance()
     return {name: [_reported(done[(name, r)]) for r in range(runs)] for name in losses}
 
 

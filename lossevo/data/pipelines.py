@@ -143,6 +143,8 @@ def make_pipeline(
         image = tf.convert_to_tensor(image)
         if image.shape.rank == 2:
             image = tf.stack([image] * 3, -1)
+        elif image.shape[-1] == 1:  # grayscale [H, W, 1]
+            image = tf.image.grayscale_to_rgb(image)
         if config.image_size is not None:
             image = resize(image, config.image_size)
         return image, label
@@ -161,7 +163,7 @@ def make_pipeline(
     if repeat:
         ds = ds.repeat()
     spec = dataset.element_spec[0]
-    if config.image_size is not None or spec.shape.rank != 3:  # only then is per-image work needed
+    if config.image_size is not None or spec.shape.rank != 3 or spec.shape[-1] == 1:  # per-image work
         ds = ds.map(per_image_input, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.batch(batch_size, drop_remainder=drop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.enumerate().map(per_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -109,16 +109,16 @@ def _failure_message(name: str, data_dir: str | None, stage: str, error: Excepti
 
 
 def _in_original_order(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """A split's images and labels sorted by the number in their `id` ("train_00042"): the
-    order of the original files, which tfds shuffles when it prepares a dataset."""
+    """A split's images and labels sorted by their `id` ("train_00042", numbered in file
+    order): the order of the original files, which tfds shuffles when it prepares a dataset."""
     import tensorflow_datasets as tfds
 
     images, labels, ids = [], [], []
     for batch in tfds.as_numpy(builder.as_dataset(split=split).batch(4096)):
         images.append(batch["image"])
         labels.append(batch["label"])
-        ids += [int(i.decode().rsplit("_", 1)[-1]) for i in batch["id"]]
-    order = np.argsort(np.asarray(ids), kind="stable")
+        ids += [i.decode() for i in batch["id"]]
+    order = np.argsort(np.asarray(ids), kind="stable")  # "train_00042": zero-padded, so text order
     return np.concatenate(images)[order].astype(np.uint8), np.concatenate(labels)[order].astype(np.int64)
 
 
@@ -198,31 +198,30 @@ def load_npz(path: str, validation_fraction: float = 0.1) -> ImageDataset:
 
 
 def load_image_folder(
-    path: str, image_size: tuple[int, int] = (32, 32), validation_fraction: float = 0.1
+    path: str, image_size: tuple[int, int] = (32, 32), validation_fraction: float = 0.1, seed: int = 0
 ) -> ImageDataset:
-    """Images from `path/<split>/<class>/*` (see module doc), resized to `image_size`."""
+    """Images from `path/<split>/<class>/*` (see module doc), resized to `image_size`. Without
+    a `validation/` folder, a `validation_fraction` of the training files drawn with `seed`
+    validates (Keras' `validation_split`)."""
     import keras
 
     if not os.path.isdir(os.path.join(path, "train")) or not os.path.isdir(os.path.join(path, "test")):
         raise DatasetUnavailableError(f"{path} needs train/ and test/ folders of class subfolders")
+    to_pair = lambda x, y: (tf.cast(tf.round(x), tf.uint8), tf.cast(y, tf.int64))  # noqa: E731
+    common = {"image_size": image_size, "batch_size": None, "label_mode": "int", "verbose": False}
 
-    def folder(split):
-        ds = keras.utils.image_dataset_from_directory(
-            os.path.join(path, split), image_size=image_size, batch_size=None, shuffle=False,
-            label_mode="int", verbose=False,
-        )  # fmt: skip
-        return ds.class_names, ds.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), tf.cast(y, tf.int64)))
+    def folder(split, **kwargs):
+        return keras.utils.image_dataset_from_directory(os.path.join(path, split), **common, **kwargs)
 
-    classes, train = folder("train")
-    test_classes, test = folder("test")
-    if test_classes != classes:
-        raise DatasetUnavailableError(f"train and test class folders differ: {classes} vs {test_classes}")
     if os.path.isdir(os.path.join(path, "validation")):
-        _, val = folder("validation")
-    else:
-        n = int(train.cardinality())
-        cut = round(n * (1 - validation_fraction))
-        train, val = train.take(cut), train.skip(cut)
+        train, val = folder("train", shuffle=False), folder("validation", shuffle=False)
+    else:  # a stratified-in-expectation random split, not the last class folders
+        train, val = folder("train", validation_split=validation_fraction, subset="both", seed=seed)
+    test = folder("test", shuffle=False)
+    classes = train.class_names
+    if test.class_names != classes:
+        raise DatasetUnavailableError(f"train and test class folders differ: {classes} vs {test.class_names}")
+    train, val, test = (ds.map(to_pair) for ds in (train, val, test))
     return ImageDataset("image_folder", train, val, test, len(classes), tuple(image_size))
 
 

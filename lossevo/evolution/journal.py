@@ -15,11 +15,10 @@ import platform
 from collections.abc import Callable
 from typing import Any
 
+from lossevo.evolution.types import CorruptJournalError, RunDirectoryError
+
 SCHEMA_VERSION = 1
-
-
-class CorruptJournalError(RuntimeError):
-    """A journal that cannot be read; the message names the file and line."""
+__all__ = ["SCHEMA_VERSION", "CorruptJournalError", "Journal", "library_versions", "read_journal"]
 
 
 def library_versions() -> dict[str, str]:
@@ -40,8 +39,15 @@ def read_journal(path: str) -> tuple[list[dict[str, Any]], int]:
     excluded). A missing file reads as empty."""
     if not os.path.exists(path):
         return [], 0
-    with open(path, "rb") as f:
-        data = f.read()
+    if os.path.isdir(path):
+        raise RunDirectoryError(
+            f"{path} is a directory, not a journal file; move it away or use another run directory"
+        )
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise RunDirectoryError(f"{path}: cannot read the journal ({e.strerror})") from None
     records, good_end, start = [], 0, 0
     lines = data.split(b"\n")
     for number, line in enumerate(lines, start=1):
@@ -77,10 +83,23 @@ class Journal:
     def __init__(self, path: str, on_append: Callable[[dict[str, Any]], None] | None = None):
         self.path, self.on_append = path, on_append
         self.records, good_end = read_journal(path)
-        if os.path.exists(path) and os.path.getsize(path) != good_end:
-            with open(path, "r+b") as f:
-                f.truncate(good_end)
-        self._file = open(path, "ab")
+        try:
+            if os.path.exists(path) and os.path.getsize(path) != good_end:
+                with open(path, "r+b") as f:
+                    f.truncate(good_end)
+            self._file = open(path, "ab")
+        except OSError as e:
+            raise RunDirectoryError(
+                f"{path}: cannot write the journal ({e.strerror}); is the run directory read-only?"
+            ) from None
+
+    def reset(self) -> None:
+        """Empties the journal (a run directory whose run never finished an evaluation)."""
+        self._file.close()
+        self._file = open(self.path, "wb")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self.records = []
 
     def append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, separators=(",", ":"), allow_nan=True).encode() + b"\n"

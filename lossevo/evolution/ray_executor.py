@@ -10,9 +10,11 @@ cluster (optional dependency: `pip install "lossevo[ray]"`).
   none otherwise; a fraction such as 0.25 packs four evaluations on a GPU, with TensorFlow's
   memory growth switched on so they can share it).
 - Retried when a worker dies (`max_retries`, Ray's system-failure retries: a killed or
-  crashed process, a lost node). An exception *inside* the evaluation is not retried: the
-  fitness records it as a failed candidate. When the retries are spent, the search records
-  the candidate as failed and goes on.
+  crashed process, a lost node). An exception *inside* the evaluation is not retried: it
+  reaches the search, which stops on it (`EvaluationError`: not about the loss). When the
+  retries are spent, the search records the candidate as failed and goes on.
+- A time limit per task (`time_limit`, default the factory's `time_limit(1)`): a task past
+  it is cancelled (its worker killed) and the candidate recorded as failed.
 
 A fitness with a `factory` attribute (`lossevo.fitness.IsolatedFitness`) is rebuilt in the
 task from its factory, so only plain values travel (the dataset loads in the worker); any
@@ -22,9 +24,10 @@ other fitness object is pickled to the task as it is.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 from typing import Any
 
-from lossevo.evolution.search import EvaluationLostError, Fitness, FitnessResult
+from lossevo.evolution.types import EvaluationLostError, EvaluationTimeoutError, Fitness, FitnessResult
 
 
 def _ray():
@@ -69,6 +72,8 @@ class RayExecutor:
       num_cpus: CPUs per task (Ray schedules as many tasks at once as resources allow).
       max_retries: re-runs of a task whose worker died.
       init_kwargs: more `ray.init` arguments (e.g. `num_cpus` for a local Ray).
+      time_limit: seconds a task may run before it is cancelled: "auto" (the factory's
+        `time_limit(1)`, none without one), a number, or None.
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class RayExecutor:
         num_cpus: float = 1,
         max_retries: int = 3,
         init_kwargs: dict[str, Any] | None = None,
+        time_limit: float | str | None = "auto",
     ):
         ray = _ray()
         self._owns = not ray.is_initialized()
@@ -86,6 +92,7 @@ class RayExecutor:
         if num_gpus is None:
             num_gpus = 1 if ray.cluster_resources().get("GPU", 0) else 0
         self.num_gpus, self.num_cpus, self.max_retries = num_gpus, num_cpus, max_retries
+        self.time_limit = time_limit
         self._remote = ray.remote(max_calls=1)(_task).options(
             num_cpus=num_cpus, num_gpus=num_gpus, max_retries=max_retries, retry_exceptions=False
         )
@@ -96,18 +103,36 @@ class RayExecutor:
         exception raised by the evaluation itself is passed on as it is."""
         factory = getattr(fitness, "factory", None)
         payload, build = (factory, True) if factory is not None else (fitness, False)
-        ray_future = self._remote.remote(payload, build, genome, int(seed), self.num_gpus).future()
+        ref = self._remote.remote(payload, build, genome, int(seed), self.num_gpus)
+        ray_future = ref.future()
         future: cf.Future = cf.Future()
+        limit = self._limit(factory)
+        timer = threading.Timer(limit, lambda: _ray().cancel(ref, force=True)) if limit else None
 
         def done(f: cf.Future) -> None:
+            if timer is not None:
+                timer.cancel()
             error = f.exception()
             if error is None:
                 future.set_result(f.result())
+            elif timer is not None and isinstance(error, _ray().exceptions.TaskCancelledError):
+                future.set_exception(
+                    EvaluationTimeoutError(f"the evaluation ran past its time limit of {limit:g} s")
+                )
             else:
                 future.set_exception(_translate(error))
 
         ray_future.add_done_callback(done)
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         return future
+
+    def _limit(self, factory: Any) -> float | None:
+        if self.time_limit != "auto":
+            return None if self.time_limit is None else float(self.time_limit)
+        limit = getattr(factory, "time_limit", None)
+        return None if limit is None else float(limit(1))
 
     def close(self) -> None:
         if self._owns:

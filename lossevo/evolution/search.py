@@ -15,36 +15,31 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from lossevo.evolution.engine import Candidate, RegularizedEvolution
-from lossevo.evolution.journal import SCHEMA_VERSION, CorruptJournalError, Journal, library_versions
-from lossevo.genome.genome import Genome
+from lossevo.evolution.journal import SCHEMA_VERSION, Journal, library_versions
+from lossevo.evolution.lock import RunLock
+from lossevo.evolution.types import (
+    CorruptJournalError,
+    EvaluationError,
+    EvaluationLostError,
+    Fitness,
+    FitnessResult,
+)
 
-
-@dataclasses.dataclass
-class FitnessResult:
-    """`fitness` is None when early stopping rejected the loss; `status` is "ok",
-    "rejected" or "failed" (NaN/Inf/diverged/error); `info` is free-form."""
-
-    fitness: float | None
-    status: str = "ok"
-    info: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-class EvaluationLostError(RuntimeError):
-    """An evaluation was lost with the process or machine running it (a crash, an
-    out-of-memory kill, a lost node). Search loops record the candidate as `failed` and go
-    on; any other exception from an evaluation stops the search (a configuration error or
-    a bug would otherwise fail every candidate), and a resumed run evaluates it again."""
-
-
-class Fitness(Protocol):
-    name: str
-
-    def evaluate(self, genomes: Sequence[Genome], seeds: Sequence[int]) -> list[FitnessResult]: ...
+__all__ = [
+    "EvaluationLostError",
+    "Fitness",
+    "FitnessResult",
+    "SearchConfig",
+    "evaluation_seed",
+    "make_engine",
+    "open_run",
+    "run_search",
+]
 
 
 def evaluation_seed(run_seed: int, candidate_id: int) -> int:
@@ -67,6 +62,40 @@ class SearchConfig:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     representation: str = "graph"  # "tree": paper 003's GP (population_size=n, iterations=T)
     flip_rule: str = "code"  # the integrity check's flip rule (lossevo.genome.phenotype.FLIP_RULES)
+
+    def validate(self) -> SearchConfig:
+        """Raises `ValueError` naming the first bad field; returns `self`."""
+        from lossevo.genome.phenotype import FLIP_RULES
+        from lossevo.losses import get_genome
+
+        positive = ("population_size", "initial_size", "tournament_size", "max_mutation_tries", "max_redo",
+                    "batch_size")  # fmt: skip
+        for name in positive:
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if not isinstance(self.iterations, int) or self.iterations < 0:
+            raise ValueError(f"iterations must be a non-negative integer, got {self.iterations!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if self.representation not in ("graph", "tree"):
+            raise ValueError(f"representation must be 'graph' or 'tree', got {self.representation!r}")
+        if self.flip_rule not in FLIP_RULES:
+            raise ValueError(f"flip_rule must be one of {', '.join(FLIP_RULES)}, got {self.flip_rule!r}")
+        if self.representation == "graph" and self.population_size > self.initial_size:
+            raise ValueError(
+                f"population_size ({self.population_size}) cannot exceed initial_size ({self.initial_size})"
+            )
+        room = self.population_size if self.representation == "tree" else self.initial_size
+        if len(self.seeds) > room:
+            what = "population_size" if self.representation == "tree" else "initial_size"
+            raise ValueError(f"{len(self.seeds)} seed losses but {what} is {room}: every seed must fit")
+        for name in self.seeds:
+            genome = get_genome(name)  # ValueError listing the known names
+            if genome.kind != self.representation:
+                raise ValueError(
+                    f"seed loss {name!r} is a {genome.kind} genome, not a {self.representation} one"
+                )
+        return self
 
 
 def _config_json(config: SearchConfig) -> dict[str, Any]:
@@ -113,18 +142,38 @@ def run_search(
     fitness: Fitness,
     on_iteration: Callable[[RegularizedEvolution, dict], None] | None = None,
     on_result: Callable[[dict], None] | None = None,
+    on_error: str = "stop",
 ) -> RegularizedEvolution:
     """Runs (or resumes) a search in `workdir`; returns the finished engine.
 
     `on_iteration(engine, row)` follows each finished evolution iteration; `on_result(record)`
     each new `finished` journal record (every stage, cache hits included), for progress.
+    `on_error` (`ERROR_POLICIES`): an `EvaluationError` (an error that is not about the loss)
+    stops the search ("stop"; fix the cause and run again to resume), or fails the
+    candidates of that evaluation and goes on ("record": the way out for a candidate that
+    always raises). The run directory is locked for the whole run (`RunLock`).
     """
-    os.makedirs(workdir, exist_ok=True)
-    journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
-    try:
-        return _run(journal, config, initial_fitness, fitness, on_iteration)
-    finally:
-        journal.close()
+    config.validate()
+    check_error_policy(on_error)
+    with RunLock(workdir):
+        journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
+        try:
+            return _run(journal, config, initial_fitness, fitness, on_iteration, on_error)
+        finally:
+            journal.close()
+
+
+ERROR_POLICIES = ("stop", "record")
+
+
+def check_error_policy(on_error: str) -> None:
+    if on_error not in ERROR_POLICIES:
+        raise ValueError(f"on_error must be one of {', '.join(ERROR_POLICIES)}, got {on_error!r}")
+
+
+def error_result(error: EvaluationError) -> FitnessResult:
+    """The failed result an evaluation error becomes under `on_error="record"`."""
+    return FitnessResult(None, "failed", {"reason": f"evaluation error: {error}"[:500]})
 
 
 LOOPS = {"sync": "run_search (a local executor)", "steady_state": "run_search_async (--executor=ray)"}
@@ -137,21 +186,41 @@ def finished_listener(on_result: Callable[[dict], None] | None) -> Callable[[dic
     return lambda record: on_result(record) if record["type"] == "finished" else None
 
 
+def config_differences(journaled: dict[str, Any], given: dict[str, Any], prefix: str = "") -> list[str]:
+    """`field: journal A, command B` for every field that differs (nested `extra` included)."""
+    out = []
+    for key in sorted(set(journaled) | set(given), key=str):
+        a, b = journaled.get(key, "(absent)"), given.get(key, "(absent)")
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += config_differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: journal {a}, command {b}")
+    return out
+
+
 def open_run(journal: Journal, config: SearchConfig, loop: str = "sync") -> None:
     """Writes the run header to a new journal, or checks that a journal's run has `config`
-    and was made by the same search loop (`LOOPS`: their journals replay differently)."""
+    and was made by the same search loop (`LOOPS`: their journals replay differently).
+
+    A journal with no finished evaluation holds nothing to lose: another configuration
+    (a corrected typo) starts it over."""
     header = {"type": "run", "schema_version": SCHEMA_VERSION, "config": _config_json(config),
               "versions": library_versions(), "time": time.time()}  # fmt: skip
     if loop != "sync":
         header["loop"] = loop  # absent: "sync" (journals written before there were two loops)
+    records = journal.records
+    if records and not any(r["type"] == "finished" for r in records):
+        if records[0]["config"] != header["config"] or records[0].get("loop", "sync") != loop:
+            journal.reset()
     if not journal.records:
         journal.append(header)
         return
     first = journal.records[0]
     if first["config"] != header["config"]:
+        changed = "; ".join(config_differences(first["config"], header["config"]))
         raise CorruptJournalError(
-            f"{journal.path}: this run directory holds a run with another configuration "
-            f"({first['config']}); use a new --workdir"
+            f"{journal.path} holds a run with another configuration ({changed}); resume it with the same "
+            "flags, or use another run directory"
         )
     made_by = first.get("loop", "sync")
     if made_by != loop:
@@ -199,7 +268,7 @@ def check_replay(journal: Journal, record: dict, c: Candidate) -> None:
         )
 
 
-def _run(journal, config, initial_fitness, fitness, on_iteration):
+def _run(journal, config, initial_fitness, fitness, on_iteration, on_error):
     open_run(journal, config)
     finished = {r["candidate"]: r for r in journal.records if r["type"] == "finished"}
     started = {r["candidate"]: r for r in journal.records if r["type"] == "started"}
@@ -239,7 +308,13 @@ def _run(journal, config, initial_fitness, fitness, on_iteration):
             for c, s in zip(group, seeds, strict=True):
                 if c.id not in started:
                     journal.append(started_record(c, s, fn.name))
-            for c, res in zip(group, fn.evaluate([c.genome for c in group], seeds), strict=True):
+            try:
+                evaluated = fn.evaluate([c.genome for c in group], seeds)
+            except EvaluationError as e:
+                if on_error == "stop":
+                    raise
+                evaluated = [error_result(e) for _ in group]
+            for c, res in zip(group, evaluated, strict=True):
                 rec = finished_record(c, fn.name, res)
                 journal.append(rec)
                 if res.status == "ok":

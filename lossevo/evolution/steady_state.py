@@ -29,12 +29,15 @@ from typing import Any, Protocol
 
 from lossevo.evolution.engine import Candidate, RegularizedEvolution
 from lossevo.evolution.journal import CorruptJournalError, Journal
+from lossevo.evolution.lock import RunLock
 from lossevo.evolution.search import (
     EvaluationLostError,
     Fitness,
     FitnessResult,
     SearchConfig,
+    check_error_policy,
     check_replay,
+    error_result,
     evaluation_seed,
     finished_listener,
     finished_record,
@@ -43,6 +46,7 @@ from lossevo.evolution.search import (
     open_run,
     started_record,
 )
+from lossevo.evolution.types import EvaluationError
 
 
 class Executor(Protocol):
@@ -85,20 +89,25 @@ def run_search_async(
     max_in_flight: int,
     on_iteration: Callable[[RegularizedEvolution, dict], None] | None = None,
     on_result: Callable[[dict], None] | None = None,
+    on_error: str = "stop",
 ) -> RegularizedEvolution:
     """Runs (or resumes) a steady-state search in `workdir`; returns the finished engine.
 
-    `config.batch_size` is not used: `max_in_flight` evaluations run at once. The callbacks
-    are those of `run_search`.
+    `config.batch_size` is not used: `max_in_flight` evaluations run at once. The callbacks,
+    `on_error` and the run-directory lock are those of `run_search`.
     """
     if max_in_flight < 1:
         raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
-    os.makedirs(workdir, exist_ok=True)
-    journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
-    try:
-        return _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration)
-    finally:
-        journal.close()
+    config.validate()
+    check_error_policy(on_error)
+    with RunLock(workdir):
+        journal = Journal(os.path.join(workdir, "journal.jsonl"), finished_listener(on_result))
+        try:
+            return _run(
+                journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration, on_error
+            )
+        finally:
+            journal.close()
 
 
 def _replay(journal: Journal, engine: RegularizedEvolution) -> dict[int, Candidate]:
@@ -130,7 +139,7 @@ def _replay(journal: Journal, engine: RegularizedEvolution) -> dict[int, Candida
     return open_
 
 
-def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration):
+def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_iteration, on_error):
     open_run(journal, config, loop="steady_state")
     cache = fitness_cache(journal.records)
     engine = make_engine(config)
@@ -186,6 +195,10 @@ def _run(journal, config, initial_fitness, fitness, executor, max_in_flight, on_
                 result = future.result()
             except EvaluationLostError as e:  # lost with its worker, retries spent: a failed candidate
                 result = FitnessResult(None, "failed", {"reason": f"evaluation lost: {e}"[:500]})
+            except EvaluationError as e:
+                if on_error == "stop":
+                    raise
+                result = error_result(e)
             rec = finished_record(c, fn.name, result)
             journal.append(rec)
             if result.status == "ok":

@@ -94,3 +94,16 @@ class RunDirectoryBusy(RunDirectoryError):
 class CorruptJournalError(RunDirectoryError):
     """A journal that cannot be read or does not belong to this run; the message names the
     file (and line)."""
+
+
+def error_text(error: BaseException, limit: int = 500) -> str:
+    """`Type: message` on one line. TensorFlow's multi-line messages (a graph stack trace
+    and the op) keep their first line and their last informative one."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    skip = ("File ", "Detected at node", "[[", "Stack trace", "in user code", "Traceback", "^")
+    useful = [line for line in lines[1:] if not line.startswith(skip)]
+    text = lines[0] if lines else ""
+    if useful:
+        text = f"{text} {useful[-1]}" if text.endswith(":") else f"{text} … {useful[-1]}"
+    text = f"{type(error).__name__}: {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,7 +6,7 @@ from lossevo.evolution.search import Fitness, FitnessResult
 from lossevo.fitness import rules, surrogates
 from lossevo.fitness.batched import BatchedSurrogateFitness
 from lossevo.fitness.isolated import IsolatedFitness, WorkerDiedError, WorkerPool
-from lossevo.fitness.stub import HashFitness
+from lossevo.fitness.stub import HashFitness, StubFactory
 from lossevo.fitness.surrogates import (
     ALIASES,
     PAIRINGS,
@@ -26,6 +26,7 @@ __all__ = [
     "FitnessResult",
     "HashFitness",
     "IsolatedFitness",
+    "StubFactory",
     "SurrogateFactory",
     "SurrogateFitness",
     "SurrogateSpec",

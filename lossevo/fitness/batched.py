@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lossevo.data.sources import ImageDataset
-from lossevo.evolution.search import FitnessResult
+from lossevo.evolution.types import EvaluationError, FitnessResult, error_text
 from lossevo.fitness.rules import judge_stage
 from lossevo.fitness.surrogates import fitness_name, get_spec, plan_stages, stage_info
 from lossevo.genome.genome import Genome
@@ -75,7 +75,7 @@ class BatchedSurrogateFitness:
             plan = self.plans[index]
             self.trainers[index] = PopulationTrainer(
                 plan.model, self.dataset.num_classes, plan.recipe, self.population,
-                jit_compile=self.jit_compile,
+                jit_compile=self.jit_compile, image_size=self.dataset.image_size,
             )  # fmt: skip
         return self.trainers[index]
 
@@ -100,11 +100,8 @@ class BatchedSurrogateFitness:
                     steps_per_epoch=plan.steps_per_epoch, stop_threshold=plan.threshold,
                     stop_epoch=plan.stop_epoch, data=self.data, shuffle_buffer=self.shuffle_buffer,
                 )  # fmt: skip
-            except Exception as e:  # cannot be pinned on one candidate: all of this stage fail
-                reason = f"{type(e).__name__}: {e}"[:500]
-                for i in alive:
-                    results[i] = FitnessResult(None, "failed", {**infos[i], "reason": reason})
-                return results  # type: ignore[return-value]
+            except Exception as e:  # not about one loss: the configuration, the pipeline, a bug
+                raise EvaluationError(error_text(e)) from e
             survivors = []
             for i, run in zip(alive, runs, strict=True):
                 verdict = judge_stage(

@@ -19,6 +19,11 @@ An exception raised while *building* the fitness (say, a dataset that is not ava
 offline) is a configuration error and is raised in the parent. Each result's `info` gets
 the worker's pid and resident memory, so the journal shows the memory of a long search.
 Several `IsolatedFitness` objects may share one pool (one worker process).
+
+A hung evaluation must not hang the search: each task has a time limit (by default the
+factory's `time_limit(n)`, scaled to its training budget). A task past its limit has its
+worker killed and its candidates recorded as failed (`EvaluationTimeoutError`); the next
+task starts a fresh worker.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lossevo.evolution.search import EvaluationLostError, Fitness, FitnessResult
+from lossevo.evolution.types import EvaluationLostError, EvaluationTimeoutError, Fitness, FitnessResult
 
 _FITNESS: dict[Any, Fitness] = {}  # per worker process: the fitness objects built so far
 
@@ -59,6 +64,11 @@ def _watch_parent(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=loop, daemon=True).start()
+
+
+def _started() -> int:
+    """A no-op task: a fresh worker has imported lossevo once it returns."""
+    return os.getpid()
 
 
 def tag_worker(results: list[FitnessResult]) -> list[FitnessResult]:
@@ -113,14 +123,31 @@ class WorkerPool:
             )
         return self._executor
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Runs `fn(*args)` in the worker; raises `WorkerDiedError` if the worker dies."""
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        """Runs `fn(*args)` in the worker. Raises `WorkerDiedError` if the worker dies, and
+        `EvaluationTimeoutError` (after killing the worker) if it runs past `timeout` seconds;
+        a fresh worker's start-up (its imports) is not counted."""
         with self._lock:
             try:
-                return self._pool().submit(fn, *args).result()
+                if timeout is not None and self._executor is None:
+                    self._pool().submit(_started).result()
+                return self._pool().submit(fn, *args).result(timeout=timeout)
             except BrokenProcessPool as e:
                 self._shutdown()
                 raise WorkerDiedError(str(e) or "the worker process ended abruptly") from e
+            except cf.TimeoutError:
+                self._kill()
+                raise EvaluationTimeoutError(
+                    f"the evaluation ran past its time limit of {timeout:g} s; its worker was killed"
+                ) from None
+
+    def _kill(self) -> None:
+        """Ends the worker at once (a hung task cannot be cancelled), then the executor."""
+        if self._executor is not None:
+            for process in list(getattr(self._executor, "_processes", {}).values()):
+                process.kill()
+                process.join(timeout=30)
+            self._shutdown()
 
     def _shutdown(self) -> None:
         if self._executor is not None:
@@ -150,6 +177,9 @@ class IsolatedFitness:
       recycle_every: for the default pool (counted in tasks).
       chunk_size: candidates per task (1: a dying worker fails one candidate; K for a
         `BatchedSurrogateFitness` of population K, which trains a task's candidates at once).
+      time_limit: seconds a task may run before its worker is killed and its candidates
+        fail: "auto" (the factory's `time_limit(candidates)`, or none if it has none), a
+        number, or None (no limit).
     """
 
     def __init__(
@@ -159,6 +189,7 @@ class IsolatedFitness:
         name: str | None = None,
         recycle_every: int = 50,
         chunk_size: int = 1,
+        time_limit: float | str | None = "auto",
     ):
         if not isinstance(factory, Hashable):
             raise TypeError(f"the fitness factory must be hashable (a frozen dataclass): {factory!r}")
@@ -173,6 +204,16 @@ class IsolatedFitness:
         self.name = name if name is not None else factory.name
         self.pool = pool if pool is not None else WorkerPool(recycle_every)
         self.chunk_size = chunk_size
+        if time_limit != "auto" and time_limit is not None and not float(time_limit) > 0:
+            raise ValueError(f"time_limit must be positive, 'auto' or None, got {time_limit!r}")
+        self.time_limit = time_limit
+
+    def task_time_limit(self, candidates: int) -> float | None:
+        """The time limit of a task of `candidates` candidates, in seconds (None: none)."""
+        if self.time_limit != "auto":
+            return None if self.time_limit is None else float(self.time_limit)
+        limit = getattr(self.factory, "time_limit", None)
+        return None if limit is None else float(limit(candidates))
 
     def evaluate(self, genomes: Sequence[Any], seeds: Sequence[int]) -> list[FitnessResult]:
         if len(genomes) != len(seeds):
@@ -180,12 +221,19 @@ class IsolatedFitness:
         out = []
         for i in range(0, len(genomes), self.chunk_size):
             chunk = list(genomes[i : i + self.chunk_size])
+            chunk_seeds = [int(s) for s in seeds[i : i + len(chunk)]]
             try:
                 out += self.pool.run(
-                    _evaluate_in_worker, self.factory, chunk, [int(s) for s in seeds[i : i + len(chunk)]]
+                    _evaluate_in_worker,
+                    self.factory,
+                    chunk,
+                    chunk_seeds,
+                    timeout=self.task_time_limit(len(chunk)),
                 )
             except WorkerDiedError as e:
                 out += [FitnessResult(None, "failed", {"reason": f"worker process died: {e}"}) for _ in chunk]
+            except EvaluationTimeoutError as e:
+                out += [FitnessResult(None, "failed", {"reason": f"timed out: {e}"}) for _ in chunk]
         return out
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import keras
 
 from lossevo.data.sources import ImageDataset, load
-from lossevo.evolution.search import FitnessResult
+from lossevo.evolution.types import EvaluationError, FitnessResult, error_text
 from lossevo.fitness.rules import judge_stage
 from lossevo.genome.genome import Genome
 from lossevo.losses.evolved import EvolvedLoss
@@ -258,8 +258,8 @@ class SurrogateFitness:
                     return FitnessResult(None, verdict.status, {**info, "reason": verdict.reason})
                 fitness = verdict.fitness
             return FitnessResult(float(fitness), "ok", info)
-        except Exception as e:
-            return FitnessResult(None, "failed", {**info, "reason": f"{type(e).__name__}: {e}"[:500]})
+        except Exception as e:  # not about the loss: a NaN or a rejection is a result, not an error
+            raise EvaluationError(error_text(e)) from e
         finally:
             keras.backend.clear_session()  # models built in a loop otherwise pile up (it runs gc too)
 
@@ -300,6 +300,13 @@ class SurrogateFactory:
     @property
     def name(self) -> str:
         return fitness_name(canonical_name(self.surrogate), self.augmentation)
+
+    def time_limit(self, candidates: int) -> float:
+        """Seconds a task of `candidates` may run before it counts as hung: ten minutes plus
+        two seconds per planned training step (the papers' 8,000-step surrogates take
+        minutes on a GPU; a CPU smoke run of 800 steps about 20 s)."""
+        plans = plan_stages(get_spec(self.surrogate), self.scale, self.threshold_scale, self.augmentation)
+        return 600.0 + 2.0 * sum(p.steps for p in plans) * candidates
 
     def __call__(self) -> SurrogateFitness:
         dataset = _load_cached(self.dataset, self.dataset_kwargs)

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lossevo.genome import ops as ops_lib
+from lossevo.genome.errors import QUOTE_LIMIT, GenomeError, quote
 
 SCHEMA_VERSION = 1
 KIND = "graph"
@@ -38,14 +39,6 @@ HIDDEN_SLOTS: tuple[int, ...] = (4, 5, 6, 7)
 ROOT = 8
 NODE_SLOTS: tuple[int, ...] = (*HIDDEN_SLOTS, ROOT)
 Y, Y_HAT = 0, 1
-
-
-class GenomeError(ValueError):
-    """A malformed genome. The message starts with the path of the bad field."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +58,7 @@ def _slot(value: Any, field: str) -> int:
     if isinstance(value, str):
         if value in SLOT_INDEX:
             return SLOT_INDEX[value]
-        raise GenomeError(field, f"unknown slot {value!r}; slots are {', '.join(SLOT_NAMES)}")
+        raise GenomeError(field, f"unknown slot {quote(value)}; slots are {', '.join(SLOT_NAMES)}")
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value < len(SLOT_NAMES):
             return value
@@ -136,6 +129,7 @@ class Genome:
 
     nodes: tuple[Node, ...]
     flip: bool = False
+    kind = KIND  # the representation (class attribute, not a field)
 
     def __post_init__(self):
         if not isinstance(self.nodes, tuple) or len(self.nodes) != 5:
@@ -269,8 +263,8 @@ def parse_json(text: str | bytes) -> Any:
     """JSON text of a genome; anything unreadable raises `GenomeError("<json>", ...)`."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as e:
-        raise GenomeError("<json>", f"not valid JSON: {e}") from None
+    except (ValueError, TypeError, RecursionError) as e:  # ValueError: bad JSON, 5,000-digit numbers
+        raise GenomeError("<json>", f"not valid JSON: {str(e)[:QUOTE_LIMIT]}") from None
 
 
 def check_header(data: Any, kind: str, fields: set[str], default_kind: str | None = None) -> None:
@@ -281,11 +275,11 @@ def check_header(data: Any, kind: str, fields: set[str], default_kind: str | Non
     version = data.get("schema_version")
     if type(version) is not int or version != SCHEMA_VERSION:
         raise GenomeError(
-            "schema_version", f"unsupported schema version {version!r}; expected {SCHEMA_VERSION}"
+            "schema_version", f"unsupported schema version {quote(version)}; expected {SCHEMA_VERSION}"
         )
     got = data.get("kind", default_kind)
     if not isinstance(got, str) or got != kind:
-        raise GenomeError("kind", f"expected {kind!r}, got {got!r}")
+        raise GenomeError("kind", f"expected {kind!r}, got {quote(got)}")
     unknown = set(data) - {"schema_version", "kind", *fields}
     if unknown:
         raise GenomeError(sorted(map(str, unknown))[0], "unknown field")

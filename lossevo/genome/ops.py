@@ -19,6 +19,8 @@ import scipy.special as sps
 import sympy as sp
 import tensorflow as tf
 
+from lossevo.genome.errors import quote
+
 EPSILON = 1e-7
 _EPS32 = np.float32(EPSILON)
 _LN10 = np.float32(np.log(10.0))
@@ -222,6 +224,6 @@ def get(name: str) -> Op:
         return OPS_BY_NAME[name]
     except (KeyError, TypeError):
         raise KeyError(
-            f"unknown op {name!r}; known unary ops: {', '.join(UNARY_BY_NAME)}; "
+            f"unknown op {quote(name)}; known unary ops: {', '.join(UNARY_BY_NAME)}; "
             f"known binary ops: {', '.join(BINARY_BY_NAME)}"
         ) from None

@@ -15,7 +15,7 @@ import sympy as sp
 
 from lossevo.genome import formula as graph_formula
 from lossevo.genome.genome import KIND as GRAPH_KIND
-from lossevo.genome.genome import Genome, GenomeError, parse_json
+from lossevo.genome.genome import Genome, GenomeError, parse_json, quote
 from lossevo.gp import formula as tree_formula
 from lossevo.gp.tree import KIND as TREE_KIND
 from lossevo.gp.tree import TreeGenome
@@ -33,8 +33,8 @@ def genome_from_dict(data: Any) -> AnyGenome:
     if not isinstance(data, Mapping):
         raise GenomeError("<genome>", f"expected a JSON object, got {type(data).__name__}")
     kind = data.get("kind", GRAPH_KIND)
-    if kind not in KINDS:
-        raise GenomeError("kind", f"unknown genome kind {kind!r}; kinds are {', '.join(KINDS)}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise GenomeError("kind", f"unknown genome kind {quote(kind)}; kinds are {', '.join(KINDS)}")
     return KINDS[kind].from_dict(data)
 
 

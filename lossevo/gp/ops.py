@@ -18,6 +18,8 @@ import numpy as np
 import sympy as sp
 import tensorflow as tf
 
+from lossevo.genome.errors import quote
+
 EPSILON = 1e-8
 _EPS32 = np.float32(EPSILON)
 TERMINALS: tuple[str, ...] = ("y", "y_hat")  # plus random constants
@@ -88,7 +90,7 @@ def get(name: str) -> TreeOp:
     try:
         return OPS_BY_NAME[name]
     except (KeyError, TypeError):
-        raise KeyError(f"unknown tree op {name!r}; known tree ops: {', '.join(OPS_BY_NAME)}") from None
+        raise KeyError(f"unknown tree op {quote(name)}; known tree ops: {', '.join(OPS_BY_NAME)}") from None
 
 
 def of_arity(arity: int) -> tuple[TreeOp, ...]:

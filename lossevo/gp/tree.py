@@ -26,7 +26,7 @@ import json
 import math
 from typing import Any
 
-from lossevo.genome.genome import GenomeError, check_header, parse_json
+from lossevo.genome.genome import GenomeError, check_header, parse_json, quote
 from lossevo.gp import ops as ops_lib
 
 SCHEMA_VERSION = 1
@@ -46,13 +46,17 @@ def _canonical(value: Any, field: str, depth: int = 0) -> Expr:
             return value
         if value in ops_lib.OPS_BY_NAME:
             raise GenomeError(field, f"op {value!r} used as a leaf; write it as [{value!r}, args...]")
-        raise GenomeError(field, f"unknown leaf {value!r}; leaves are 'y', 'y_hat' or a number")
+        raise GenomeError(field, f"unknown leaf {quote(value)}; leaves are 'y', 'y_hat' or a number")
     if isinstance(value, bool):
         raise GenomeError(field, "a constant must be a number, got a bool")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise GenomeError(field, f"a constant must be finite, got {value!r}")
-        return float(value)
+        try:
+            constant = float(value)
+        except OverflowError:  # an integer beyond float's range
+            constant = math.inf
+        if not math.isfinite(constant):
+            raise GenomeError(field, f"a constant must be finite, got {quote(value)}")
+        return constant
     if isinstance(value, tuple | list):
         if not value:
             raise GenomeError(field, "an empty node; expected [op, args...]")

@@ -89,11 +89,14 @@ class _CatalogLoss(EvolvedLoss):
         reduction: str | None = "sum_over_batch_size",
         name: str | None = None,
         dtype: Any = None,
+        from_logits: bool = False,
     ):
         entry = _ENTRIES[self.entry_name]
         if label_smoothing is None:
             label_smoothing = entry.label_smoothing
-        super().__init__(entry.genome, label_smoothing, reduction, name or self.entry_name, dtype)
+        super().__init__(
+            entry.genome, label_smoothing, reduction, name or self.entry_name, dtype, from_logits
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

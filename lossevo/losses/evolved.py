@@ -22,15 +22,27 @@ from lossevo.gp.tree import TreeGenome
 
 
 def evolved_loss(
-    genome: AnyGenome | dict | str, y_true: tf.Tensor, y_pred: tf.Tensor, label_smoothing: float = 0.0
+    genome: AnyGenome | dict | str,
+    y_true: tf.Tensor,
+    y_pred: tf.Tensor,
+    label_smoothing: float = 0.0,
+    from_logits: bool = False,
 ) -> tf.Tensor:
     """Per-example loss of a genome (shape `y_pred.shape[:-1]`).
 
     Args:
       genome: the loss genome (graph or tree), or its JSON dict or string.
       y_true: one-hot or soft targets, `[..., num_classes]`.
-      y_pred: predicted probabilities (softmax output), `[..., num_classes]`.
+      y_pred: predicted probabilities (softmax output), `[..., num_classes]`, or logits
+        with `from_logits=True`.
       label_smoothing: Keras-style label smoothing applied to `y_true` first.
+      from_logits: `y_pred` holds logits: a softmax over the last axis is applied first,
+        as Keras' cross-entropy does.
+
+    Raises:
+      ValueError: the shapes differ where they are known; where they are not (an unknown
+        class dimension), a run-time check raises `InvalidArgumentError` instead of letting
+        `(B, 1)` labels broadcast against `(B, C)` predictions.
 
     Example:
       >>> from lossevo.losses import catalog
@@ -40,11 +52,18 @@ def evolved_loss(
     genome = as_genome(genome)
     y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
     y_true = tf.cast(tf.convert_to_tensor(y_true), tf.float32)
+    message = (
+        "y_true and y_pred must have the same shape: the loss needs one-hot (or soft) targets; "
+        "one-hot encode integer labels first"
+    )
     if not y_true.shape.is_compatible_with(y_pred.shape):
-        raise ValueError(
-            f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same shape: the "
-            "loss needs one-hot (or soft) targets; one-hot encode integer labels first"
-        )
+        raise ValueError(f"{message} (got {y_true.shape} and {y_pred.shape})")
+    if y_true.shape.rank is None or y_pred.shape.rank is None or None in (y_true.shape[-1], y_pred.shape[-1]):
+        check = tf.debugging.assert_equal(tf.shape(y_true), tf.shape(y_pred), message=message)
+        with tf.control_dependencies([check]):
+            y_true = tf.identity(y_true)
+    if from_logits:
+        y_pred = tf.nn.softmax(y_pred, axis=-1)
     y = smooth_labels(y_true, label_smoothing, "tf")
     if isinstance(genome, TreeGenome):
         return tree_loss(genome, y, y_pred)
@@ -70,6 +89,7 @@ class EvolvedLoss(keras.losses.Loss):
       dtype: must be None or a float32 policy: the genome always computes in float32
         (inputs of a mixed-precision model are cast up), since intermediate values such as
         ŷ/(y+ε) reach 1e7, beyond float16's range.
+      from_logits: the model outputs logits; a softmax is applied first.
 
     Example:
       >>> import lossevo
@@ -87,6 +107,7 @@ class EvolvedLoss(keras.losses.Loss):
         reduction: str | None = "sum_over_batch_size",
         name: str = "evolved_loss",
         dtype: Any = None,
+        from_logits: bool = False,
     ):
         if dtype is not None and keras.dtype_policies.get(dtype).compute_dtype != "float32":
             raise ValueError(f"EvolvedLoss computes in float32; got dtype {dtype!r}")
@@ -95,14 +116,17 @@ class EvolvedLoss(keras.losses.Loss):
         if not 0.0 <= float(label_smoothing) <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
         self.label_smoothing = float(label_smoothing)
+        self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
-        return evolved_loss(self.genome, y_true, y_pred, self.label_smoothing)
+        return evolved_loss(self.genome, y_true, y_pred, self.label_smoothing, self.from_logits)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config.pop("dtype", None)
-        config.update(genome=self.genome.to_dict(), label_smoothing=self.label_smoothing)
+        config.update(
+            genome=self.genome.to_dict(), label_smoothing=self.label_smoothing, from_logits=self.from_logits
+        )
         return config
 
     @classmethod

@@ -77,6 +77,7 @@ class PopulationTrainer:
       population: K, the number of copies.
       label_smoothing: applied to the targets of every copy's loss.
       jit_compile: XLA for the compiled steps ("auto": only with an accelerator).
+      image_size: the dataset's image size, when the recipe does not resize.
     """
 
     def __init__(
@@ -87,12 +88,14 @@ class PopulationTrainer:
         population: int,
         label_smoothing: float = 0.0,
         jit_compile: bool | str = "auto",
+        image_size: tuple[int, int] | None = None,
     ):
         if population < 1:
             raise ValueError(f"population must be >= 1, got {population}")
         self.model_name, self.num_classes, self.recipe = model, num_classes, recipe
         self.population, self.label_smoothing = population, float(label_smoothing)
         self.jit_compile = resolve_jit(jit_compile)
+        self.image_size = image_size
         self.models = [self._build(seed) for seed in range(population)]
         self.optimizers = []
         for m in self.models:
@@ -116,7 +119,7 @@ class PopulationTrainer:
 
     def _build(self, seed: int) -> keras.Model:
         keras.utils.set_random_seed(seed)
-        kwargs = builder_kwargs(self.recipe, self.model_name)
+        kwargs = builder_kwargs(self.recipe, self.model_name, image_size=self.image_size)
         return get_model(self.model_name, self.num_classes, **kwargs)
 
     # -- candidates ---------------------------------------------------------------------

@@ -60,12 +60,18 @@ def make_optimizer(recipe: recipes_lib.Recipe) -> keras.optimizers.Optimizer:
     raise ValueError(f"unknown optimizer {recipe.optimizer!r}; known: adam, sgd_nesterov")
 
 
-def builder_kwargs(recipe: recipes_lib.Recipe, model: Any, progressive: bool = False) -> dict[str, Any]:
+def builder_kwargs(
+    recipe: recipes_lib.Recipe,
+    model: Any,
+    progressive: bool = False,
+    image_size: tuple[int, int] | None = None,
+) -> dict[str, Any]:
     """The model-builder arguments a recipe implies: its input size when it resizes or crops
     (any size for progressive recipes and EfficientNet, whose weights do not depend on it),
-    its ImageNet weights, its top dropout and its kernel L2 penalty."""
+    else the dataset's `image_size` (your own 64x64 images), its ImageNet weights, its top
+    dropout and its kernel L2 penalty."""
     kwargs: dict[str, Any] = {}
-    size = recipe.augment.crop_size or recipe.augment.image_size
+    size = recipe.augment.crop_size or recipe.augment.image_size or image_size
     if progressive or (size and model == "efficientnetv2s"):
         kwargs["input_shape"] = (None, None, 3)
     elif size:  # e.g. the small ResNet9v2 surrogate at 80x80
@@ -195,7 +201,7 @@ def train(
         if recipe.progressive
         else None
     )
-    kwargs = {**builder_kwargs(recipe, name, progressive=bool(phases)), **(model_kwargs or {})}
+    kwargs = {**builder_kwargs(recipe, name, bool(phases), dataset.image_size), **(model_kwargs or {})}
     eval_config = dataclasses.replace(config, image_size=config.crop_size or config.image_size)
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()

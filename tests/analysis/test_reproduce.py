@@ -10,6 +10,7 @@ import pytest
 
 from lossevo import data
 from lossevo.analysis import evaluation, reproduce
+from lossevo.evolution.types import RunDirectoryError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DS = data.load("synthetic", num_train=90, num_validation=10, num_test=20)
@@ -49,7 +50,7 @@ def test_final_protocols(tmp_path, monkeypatch, protocol):
         assert seen[0]["train"] == 90 and seen[0]["evaluate_test"]
         assert out == {"cross_entropy": [pytest.approx(0.4), pytest.approx(0.4)]}
     other = "code" if protocol != "code" else "holdout"
-    with pytest.raises(ValueError, match=f"holds runs of the '{protocol}' protocol, not '{other}'"):
+    with pytest.raises(RunDirectoryError, match=f"holds runs of the '{protocol}' protocol, not '{other}'"):
         evaluation.evaluate_losses({"cross_entropy": "cross_entropy"}, DS, "convnet_standard", 3, path,
                                    log=None, protocol=other)  # fmt: skip
 

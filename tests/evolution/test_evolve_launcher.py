@@ -62,7 +62,7 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
         (["--population=0"], "population"),
         (["--population=50", "--initial_size=10"], "cannot exceed"),
         (["--fitness=resnet50"], "unknown surrogate 'resnet50'; known: convnet_standard"),
-        (["--dataset=imagenet"], "known datasets are"),
+        (["--dataset=imagenet"], "unknown dataset 'imagenet'; known datasets:"),
         (["--representation=tree", "--batched_k=4"], "graph genomes only"),
         (["--executor=ray", "--batched_k=4"], "one candidate per Ray task"),
         (["--no_such_flag"], "no_such_flag"),

@@ -50,8 +50,9 @@ def test_corrupt_line_names_the_file_and_line(tmp_path):
 
 def test_other_configuration_in_the_same_directory_is_refused(tmp_path):
     _search(tmp_path / "run")
-    other = SearchConfig(**{**CFG.__dict__, "seed": 5})
-    with pytest.raises(CorruptJournalError, match="another configuration"):
+    other = SearchConfig(**{**CFG.__dict__, "seed": 5, "population_size": 3})
+    with pytest.raises(CorruptJournalError, match=r"another configuration \(population_size: journal \d+, "
+                       r"command 3; seed: journal \d+, command 5\)"):  # fmt: skip
         _search(tmp_path / "run", other)
 
 

@@ -114,3 +114,17 @@ def test_an_error_inside_the_task_comes_back_as_itself(executor):
     future = executor.submit(Broken(), sample_population(1, np.random.default_rng(1))[0], 0)
     with pytest.raises(FileNotFoundError, match="no cifar10 on this worker"):
         future.result(timeout=300)
+
+
+def test_a_hung_task_is_cancelled_at_its_time_limit(tmp_path, executor):
+    from lossevo.evolution.search import make_engine
+
+    victim = make_engine(CFG).ask(5)[2].genome.hash_hex  # only this initial genome hangs
+    hang = fitness.IsolatedFitness(fitness.StubFactory(hang=600.0, hang_prefix=victim), time_limit=None)
+    executor.time_limit = 45.0  # counted from submission: a fresh Ray worker imports TensorFlow first
+    try:
+        engine = run_search_async(str(tmp_path), CFG, hang, hang, executor, max_in_flight=2)
+    finally:
+        executor.time_limit = "auto"
+    timed_out = [r for r in _finished(tmp_path) if "time limit of 45 s" in r.get("info", {}).get("reason", "")]
+    assert engine.done and [r["hash"] for r in timed_out] == [victim]

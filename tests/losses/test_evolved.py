@@ -200,7 +200,8 @@ def test_from_logits_applies_a_softmax_first():
     # Logits taken as probabilities are silently wrong; that is what from_logits prevents.
     ce = lossevo.EvolvedLoss(catalog.CROSS_ENTROPY, from_logits=True)
     keras_ce = keras.losses.CategoricalCrossentropy(from_logits=True)
-    np.testing.assert_allclose(ce(y, logits).numpy(), keras_ce(y, logits).numpy(), rtol=1e-5)
+    # Up to the genome's ln(|ŷ|+ε), ε = 1e-7, where Keras clips: ~ε/ŷ on tiny probabilities.
+    np.testing.assert_allclose(ce(y, logits).numpy(), keras_ce(y, logits).numpy(), rtol=2e-4)
     again = lossevo.EvolvedLoss.from_config(ce.get_config())
     assert again.from_logits and ce.get_config()["from_logits"] is True
     assert losses.get("neuroloss1", from_logits=True).from_logits

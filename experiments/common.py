@@ -1,0 +1,57 @@
+"""What the launchers share: how a launcher ends on a user's error (one line, an exit
+status, no traceback). The dataset flags are in `data_flags`.
+
+Imported by the scripts beside it (their folder is on `sys.path` when they run). lossevo is
+imported inside the functions, so a bad flag is reported before TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+from absl import app, flags
+
+EXIT_RUN_DIRECTORY = 2  # a run directory that cannot be used, a dataset that is not there
+EXIT_EVALUATION = 1  # an evaluation error that is not about the loss: fix it, run again to resume
+
+
+def flag_given(name: str) -> bool:
+    return flags.FLAGS[name].present
+
+
+def fail(message: str, status: int) -> None:
+    """Ends the launcher with one line on stderr and `status` (no traceback)."""
+    prog = os.path.basename(sys.argv[0]) or "lossevo"
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(status)
+
+
+def user_errors(main):
+    """Wraps a launcher's `main`: a bad run directory or a missing dataset ends with one line
+    and exit status 2; an evaluation error that is not about the loss with status 1 and a
+    note that the run resumes once it is fixed."""
+
+    @functools.wraps(main)
+    def wrapped(argv):
+        from lossevo.data.sources import DatasetUnavailableError
+        from lossevo.evolution.types import EvaluationError, RunDirectoryError
+
+        try:
+            return main(argv)
+        except (RunDirectoryError, DatasetUnavailableError) as e:
+            fail(str(e), EXIT_RUN_DIRECTORY)
+        except EvaluationError as e:
+            fail(
+                f"an evaluation failed with an error that is not about the loss, so every candidate would: "
+                f"{e}. Nothing was recorded for it; fix the cause and run the same command again to resume.",
+                EXIT_EVALUATION,
+            )
+
+    return wrapped
+
+
+def run(main) -> None:
+    """`app.run` with `user_errors`."""
+    app.run(user_errors(main))

@@ -1,0 +1,27 @@
+"""Named configurations (big_vision's `get_config`): `get("paper_002")` returns a fresh
+`SearchSetup` to run or override. The launchers' presets and the notebooks use these.
+
+| name | what |
+|---|---|
+| `paper_002` | 1,000 → 100, 2,000 iterations; convnet_standard → effnet_rand_aug; CIFAR-10 |
+| `code_main` | the authors' code's `main`: resnet_standard → resnet_rand_aug, 4,000 iterations |
+| `paper_003` | expression-tree GP, n = 16, T = 100 |
+| `small`, `small_tree` | CPU smoke runs on the offline synthetic data |
+"""
+
+from lossevo.configs.searches import SEARCHES
+from lossevo.configs.setup import SearchSetup
+
+
+def names() -> list[str]:
+    return list(SEARCHES)
+
+
+def get(name: str) -> SearchSetup:
+    """A fresh copy of the named setup; an unknown name lists the known ones."""
+    if name not in SEARCHES:
+        raise ValueError(f"unknown configuration {name!r}; known: {', '.join(SEARCHES)}")
+    return SEARCHES[name]()
+
+
+__all__ = ["SEARCHES", "SearchSetup", "get", "names"]

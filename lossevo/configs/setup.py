@@ -1,0 +1,111 @@
+"""A search as one value: the engine's configuration, the data, and how candidates train.
+
+`SearchSetup` is what a named configuration (`lossevo.configs.get("paper_002")`) returns and
+what a launcher's flags override; `validate` checks all of it before anything is written,
+and `journal_config` is what the run's journal header records, so a run directory can
+only be resumed by the same search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from lossevo.data.pipelines import technique_names
+from lossevo.data.spec import DataSpec
+from lossevo.evolution.search import SearchConfig
+from lossevo.fitness.stub import StubFactory
+from lossevo.fitness.surrogates import SurrogateFactory, canonical_name
+
+STUB = "stub"
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSetup:
+    """Everything that decides a search's results.
+
+    Attributes:
+      search: the engine's configuration (sizes, seed, representation, fitness names).
+      data: the dataset the surrogates train on.
+      scale: multiply every training step count (smoke runs).
+      threshold_scale: multiply the early-stopping thresholds (smoke runs).
+      surrogate_batch: override the surrogates' batch size (smoke runs on a CPU).
+      augmentation: override the surrogates' augmentation technique.
+      batched_k: train K candidates at once (population-batched evaluation); 0: one at a time.
+      stub_delay, stub_hang: the stub fitness's seconds per evaluation, and per "hung" one.
+      description: what the setup is.
+    """
+
+    search: SearchConfig
+    data: DataSpec
+    scale: float = 1.0
+    threshold_scale: float = 1.0
+    surrogate_batch: int | None = None
+    augmentation: str | None = None
+    batched_k: int = 0
+    stub_delay: float = 0.0
+    stub_hang: float = 0.0
+    description: str = ""
+
+    def replace(self, **changes: Any) -> SearchSetup:
+        """A copy with top-level fields or `SearchConfig` fields (by their names) changed."""
+        search_fields = {f.name for f in dataclasses.fields(SearchConfig)}
+        search = {k: v for k, v in changes.items() if k in search_fields}
+        rest = {k: v for k, v in changes.items() if k not in search_fields}
+        return dataclasses.replace(self, search=dataclasses.replace(self.search, **search), **rest)
+
+    def validate(self) -> SearchSetup:
+        """Raises `ValueError` (or `DatasetUnavailableError`) naming the first bad field."""
+        self.search.validate()
+        for name in self.fitness_names():
+            if name != STUB:
+                canonical_name(name)
+        if self.scale <= 0 or self.threshold_scale < 0:
+            raise ValueError(f"scale must be positive and threshold_scale non-negative, got {self.scale}, "
+                             f"{self.threshold_scale}")  # fmt: skip
+        if self.surrogate_batch is not None and self.surrogate_batch < 1:
+            raise ValueError(f"surrogate_batch must be positive, got {self.surrogate_batch}")
+        if self.augmentation is not None and self.augmentation not in technique_names():
+            raise ValueError(
+                f"unknown augmentation {self.augmentation!r}; known: {', '.join(technique_names())}"
+            )
+        if self.batched_k < 0 or self.stub_delay < 0 or self.stub_hang < 0:
+            raise ValueError("batched_k, stub_delay and stub_hang must be non-negative")
+        if self.batched_k and self.search.representation != "graph":
+            raise ValueError("batched_k trains graph genomes only (its interpreted loss); use 0 for trees")
+        if self.batched_k and self.search.batch_size < self.batched_k:
+            raise ValueError(
+                f"batch_size ({self.search.batch_size}) must be at least batched_k ({self.batched_k})"
+            )
+        if any(name != STUB for name in self.fitness_names()):
+            self.data.validate()
+        return self
+
+    def fitness_names(self) -> tuple[str, ...]:
+        """The fitness functions the search evaluates with: the initial stage's and the
+        rest's (the tree search evaluates every generation, the first included, with one)."""
+        if self.search.representation == "tree":
+            return (self.search.fitness,)
+        return (self.search.initial_fitness, self.search.fitness)
+
+    def journal_config(self) -> SearchConfig:
+        """The `SearchConfig` a journal records: the engine's, with the fitness settings in
+        `extra` (the dataset by name and source, not by where tensorflow-datasets keeps it)."""
+        data = {"name": self.data.name, "path": self.data.path, "options": dict(self.data.options)}
+        if self.data.image_size is not None:
+            data["image_size"] = list(self.data.image_size)
+        extra = {"dataset": self.data.name, "data": data, "scale": self.scale,
+                 "threshold_scale": self.threshold_scale, "augmentation": self.augmentation,
+                 "surrogate_batch": self.surrogate_batch}  # fmt: skip
+        if self.batched_k:
+            extra["batched_k"] = self.batched_k
+        return dataclasses.replace(self.search, extra={**self.search.extra, **extra})
+
+    def factory(self, name: str) -> StubFactory | SurrogateFactory:
+        """The picklable factory of the fitness `name` (a surrogate or "stub")."""
+        if name == STUB:
+            return StubFactory(STUB, self.stub_delay, self.stub_hang)
+        return SurrogateFactory.make(
+            name, self.data.name, self.data.kwargs(), scale=self.scale, augmentation=self.augmentation,
+            threshold_scale=self.threshold_scale, population=self.batched_k, batch_size=self.surrogate_batch,
+        )  # fmt: skip

@@ -1,0 +1,163 @@
+"""A dataset as a user names it (`--dataset`, `--data_path`, ...), checked before anything
+runs: the same check for every launcher, the notebooks and library callers.
+
+    spec = DataSpec("image_folder", path="my_images", image_size=(64, 64))
+    spec.validate()          # cheap: files, folders, arrays; raises with a clear message
+    dataset = spec.load()    # the `ImageDataset`
+
+`validate` looks at the source without loading it all: an `.npz` file must hold
+`x_train`, `y_train`, `x_test`, `y_test` (and optionally `x_val`, `y_val`) of matching
+lengths, uint8 images of rank 3 (grayscale) or 4 with 1 or 3 channels, integer labels; an image folder must hold
+`train/` and `test/` (and optionally `validation/`) with the same class subfolders, each
+with at least one image; a tensorflow-datasets name may name an offline `data_dir`, which
+must exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from lossevo.data.sources import LOADERS, TFDS_SOURCES, DatasetUnavailableError, ImageDataset, load
+
+NEEDS_PATH = ("npz", "image_folder")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+SYNTHETIC_SIZES = {"num_train": 2000, "num_validation": 500, "num_test": 500}  # smoke runs
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSpec:
+    """A dataset by name and where to read it.
+
+    Attributes:
+      name: a `lossevo.data.load` name (`cifar10`, `npz`, `image_folder`, `synthetic`, ...).
+      path: the `.npz` file or the image folder (`npz`, `image_folder` only).
+      data_dir: tensorflow-datasets' directory (offline copies; tfds datasets only).
+      image_size: `image_folder`: resize every image to this.
+      options: more loader arguments as sorted `(key, value)` pairs (the synthetic sizes).
+    """
+
+    name: str
+    path: str | None = None
+    data_dir: str | None = None
+    image_size: tuple[int, int] | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def kwargs(self) -> dict[str, Any]:
+        """The `lossevo.data.load` keyword arguments."""
+        out: dict[str, Any] = dict(self.options)
+        if self.path is not None:
+            out["path"] = self.path
+        if self.data_dir is not None:
+            out["data_dir"] = self.data_dir
+        if self.image_size is not None:
+            out["image_size"] = tuple(self.image_size)
+        return out
+
+    def validate(self) -> DataSpec:
+        """Raises `ValueError` (a bad combination) or `DatasetUnavailableError` (a missing
+        or malformed source) with a message that says what to fix; returns `self`."""
+        if self.name not in LOADERS:
+            raise ValueError(f"unknown dataset {self.name!r}; known datasets: {', '.join(sorted(LOADERS))}")
+        if self.name in NEEDS_PATH and not self.path:
+            raise ValueError(f"dataset {self.name!r} needs a path (--data_path)")
+        if self.name not in NEEDS_PATH and self.path:
+            raise ValueError(
+                f"a path (--data_path) is for the npz and image_folder datasets, not {self.name!r}"
+            )
+        if self.image_size is not None and self.name != "image_folder":
+            raise ValueError(f"image_size (--image_size) is for the image_folder dataset, not {self.name!r}")
+        if self.data_dir is not None and self.name not in TFDS_SOURCES:
+            raise ValueError(f"data_dir (--data_dir) is for tensorflow-datasets datasets, not {self.name!r}")
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise DatasetUnavailableError(f"--data_dir {self.data_dir}: no such directory")
+        if self.name == "npz":
+            _check_npz(self.path)
+        elif self.name == "image_folder":
+            _check_image_folder(self.path)
+        return self
+
+    def load(self) -> ImageDataset:
+        return load(self.name, **self.kwargs())
+
+
+def synthetic(num_train: int = 2000, num_validation: int = 500, num_test: int = 500) -> DataSpec:
+    """The offline synthetic dataset at the given sizes."""
+    sizes = {"num_train": num_train, "num_validation": num_validation, "num_test": num_test}
+    return DataSpec("synthetic", options=tuple(sorted(sizes.items())))
+
+
+def _check_npz(path: str) -> None:
+    if not os.path.isfile(path):
+        raise DatasetUnavailableError(f"{path}: no such .npz file")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise DatasetUnavailableError(f"{path}: not a readable .npz file ({e})") from None
+    missing = {"x_train", "y_train", "x_test", "y_test"} - set(arrays)
+    if missing:
+        raise DatasetUnavailableError(f"{path} lacks arrays {sorted(missing)}; it has {sorted(arrays)}")
+    splits = ["train", "test"] + (["val"] if "x_val" in arrays or "y_val" in arrays else [])
+    for split in splits:
+        x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
+        if x is None or y is None:
+            raise DatasetUnavailableError(f"{path}: x_{split} and y_{split} come together")
+        if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3)):
+            raise DatasetUnavailableError(
+                f"{path}: x_{split} has shape {x.shape}; expected images [N, H, W, 3], [N, H, W, 1] or [N, H, W]"
+            )
+        if y.reshape(len(y), -1).shape[1] != 1:
+            raise DatasetUnavailableError(
+                f"{path}: y_{split} has shape {y.shape}; expected integer labels [N]"
+            )
+        if x.dtype != np.uint8 and not (
+            np.issubdtype(x.dtype, np.integer) and x.min() >= 0 and x.max() <= 255
+        ):
+            raise DatasetUnavailableError(
+                f"{path}: x_{split} is {x.dtype}; expected uint8 pixels 0..255 (for floats in [0, 1], save "
+                "(x * 255).round().astype(np.uint8))"
+            )
+        if len(x) != len(y) or not len(x):
+            raise DatasetUnavailableError(
+                f"{path}: x_{split} has {len(x)} images but y_{split} {len(y)} labels"
+            )
+        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+            raise DatasetUnavailableError(
+                f"{path}: y_{split} must hold class indices 0, 1, ... (got {y.dtype})"
+            )
+
+
+def _classes(folder: str) -> list[str]:
+    return sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
+
+
+def _check_image_folder(path: str) -> None:
+    if not os.path.isdir(path):
+        raise DatasetUnavailableError(f"{path}: no such folder")
+    for split in ("train", "test"):
+        if not os.path.isdir(os.path.join(path, split)):
+            raise DatasetUnavailableError(
+                f"{path} needs train/ and test/ folders of class subfolders (root/<split>/<class>/*.png), "
+                f"and has no {split}/"
+            )
+    splits = ["train", "test"] + (["validation"] if os.path.isdir(os.path.join(path, "validation")) else [])
+    classes = _classes(os.path.join(path, "train"))
+    if not classes:
+        raise DatasetUnavailableError(f"{path}/train has no class subfolders")
+    for split in splits:
+        got = _classes(os.path.join(path, split))
+        if got != classes:
+            raise DatasetUnavailableError(
+                f"{path}: the class folders of {split}/ ({got}) differ from train/ ({classes})"
+            )
+        for c in classes:
+            files = os.listdir(os.path.join(path, split, c))
+            if not any(f.lower().endswith(IMAGE_SUFFIXES) for f in files):
+                raise DatasetUnavailableError(
+                    f"{path}/{split}/{c} holds no images ({', '.join(IMAGE_SUFFIXES)})"
+                )
