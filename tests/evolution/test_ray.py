@@ -126,5 +126,7 @@ def test_a_hung_task_is_cancelled_at_its_time_limit(tmp_path, executor):
         engine = run_search_async(str(tmp_path), CFG, hang, hang, executor, max_in_flight=2)
     finally:
         executor.time_limit = "auto"
-    timed_out = [r for r in _finished(tmp_path) if "time limit of 45 s" in r.get("info", {}).get("reason", "")]
+    timed_out = [
+        r for r in _finished(tmp_path) if "time limit of 45 s" in r.get("info", {}).get("reason", "")
+    ]
     assert engine.done and [r["hash"] for r in timed_out] == [victim]
