@@ -4,7 +4,7 @@ from setuptools import find_packages, setup
 
 # nbclient + nbformat + ipykernel: tests/test_notebooks.py executes the notebooks in CI.
 TEST = ["pytest>=8", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"]
-# Ray: `lossevo.evolution.ray_executor` (evaluations as Ray tasks); optional, and in `dev`
+# Ray: `lossevo.search.ray_executor` (evaluations as Ray tasks); optional, and in `dev`
 # so CI runs a real local Ray cluster.
 RAY = ["ray>=2.40"]
 

@@ -31,7 +31,7 @@ def main() -> None:
     import numpy as np
 
     from lossevo import fitness
-    from lossevo.genome.sampling import sample_population
+    from lossevo.space.graph.sampling import sample_population
 
     genomes = sample_population(args.candidates, np.random.default_rng(0))
     seeds = list(range(args.candidates))
@@ -52,7 +52,7 @@ def main() -> None:
 
     import ray
 
-    from lossevo.evolution.ray_executor import RayExecutor
+    from lossevo.search.ray_executor import RayExecutor
 
     for n in (int(w) for w in args.workers.split(",")):
         with RayExecutor(

@@ -32,9 +32,9 @@ def worker(variant: str, n: int, steps: int, recycle_every: int) -> dict:
     import numpy as np
 
     from lossevo import data, fitness, models
-    from lossevo.fitness.isolated import rss_mb
-    from lossevo.genome.sampling import sample_population
     from lossevo.losses import EvolvedLoss
+    from lossevo.search.types import rss_mb
+    from lossevo.space.graph.sampling import sample_population
 
     genomes = sample_population(n, np.random.default_rng(0))
     factory = fitness.SurrogateFactory.make(

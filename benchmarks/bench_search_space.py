@@ -18,8 +18,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 
-from lossevo.genome import mutation, raw
-from lossevo.genome.sampling import Uniforms, sample_population
+from lossevo.space.graph import mutation, raw
+from lossevo.space.graph.sampling import Uniforms, sample_population
 
 AUTHORS_GENOMES_PER_S = 68.0
 AUTHORS_MUTATIONS_PER_S = 180.0

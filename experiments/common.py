@@ -36,7 +36,7 @@ def user_errors(main):
     @functools.wraps(main)
     def wrapped(argv):
         from lossevo.data.sources import DatasetUnavailableError
-        from lossevo.evolution.types import EvaluationError, RunDirectoryError
+        from lossevo.search.types import EvaluationError, RunDirectoryError
 
         try:
             return main(argv)

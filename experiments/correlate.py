@@ -38,10 +38,10 @@ def main(argv):
     from lossevo import fitness
     from lossevo.analysis import cluster_losses, kendall_matrix
     from lossevo.data.pipelines import technique_names
-    from lossevo.evolution.lock import RunLock
-    from lossevo.evolution.rundir import append_result, read_results
-    from lossevo.genome.sampling import sample_population
     from lossevo.progress import Progress
+    from lossevo.search.jsonl import append_result, read_results
+    from lossevo.search.lock import RunLock
+    from lossevo.space.graph.sampling import sample_population
 
     n, augs, surrogate, scale = _N.value, list(_AUGS.value), _SURROGATE.value, _SCALE.value
     best_k, clusters = _BEST_K.value, _CLUSTERS.value

@@ -38,9 +38,8 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo.analysis import Protocol, Round, get_protocol, round_trainer, run_elimination
     from lossevo.data.pipelines import technique_names
-    from lossevo.evolution.lock import RunLock
-    from lossevo.evolution.rundir import best_candidates
-    from lossevo.gp.kinds import to_paper
+    from lossevo.runs.rundir import best_candidates
+    from lossevo.search.lock import RunLock
 
     protocol = get_protocol(_PROTOCOL.value)
     model = _MODEL.value
@@ -66,8 +65,8 @@ def main(argv):
             for key in sorted(final, key=lambda k: -final[k]):
                 g = pool[key][0]
                 f.write(json.dumps({"hash": key, "score": final[key], "runs": rounds[-1].runs[key],
-                                    "formula": to_paper(g), "genome": g.to_dict()}) + "\n")  # fmt: skip
-                print(f"{final[key]:.4f}  {to_paper(g)}")
+                                    "formula": g.to_paper(), "genome": g.to_dict()}) + "\n")  # fmt: skip
+                print(f"{final[key]:.4f}  {g.to_paper()}")
 
 
 if __name__ == "__main__":

@@ -41,37 +41,6 @@ _REPRODUCE = flags.DEFINE_string(
 )
 
 
-def resolve_losses(specs):
-    """name -> (Keras loss factory) for registry names, genome files and run:DIR:K."""
-    from lossevo import losses
-    from lossevo.evolution.rundir import best_candidates
-    from lossevo.genome import GenomeError, genome_from_json
-
-    out = {}
-    for spec in specs:
-        if spec.startswith("run:"):
-            try:
-                _, run_dir, k = spec.split(":")
-                k = int(k)
-            except ValueError:
-                raise app.UsageError(f"--losses {spec!r}: expected run:DIR:K") from None
-            for h, (genome, _) in best_candidates(run_dir, k).items():
-                out[f"run_{h}"] = lambda g=genome: losses.EvolvedLoss(g)
-        elif os.path.exists(spec):
-            try:
-                genome = genome_from_json(open(spec).read())  # a graph or a tree genome
-            except GenomeError as e:
-                raise app.UsageError(f"--losses {spec}: {e}") from None
-            out[os.path.basename(spec)] = lambda g=genome: losses.EvolvedLoss(g)
-        else:
-            try:
-                losses.get(spec)
-            except ValueError as e:
-                raise app.UsageError(f"--losses: {e}") from None
-            out[spec] = lambda s=spec: losses.get(s)
-    return out
-
-
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -79,7 +48,8 @@ def main(argv):
     from lossevo.analysis import evaluate_losses, published
     from lossevo.analysis.evaluation import CODE_RUNS
     from lossevo.analysis.reproduce import get_reproduction, report
-    from lossevo.evolution.lock import RunLock
+    from lossevo.runs.losses import resolve_losses
+    from lossevo.search.lock import RunLock
 
     given = lambda name: flags.FLAGS[name].present  # noqa: E731
     recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value
@@ -105,7 +75,10 @@ def main(argv):
         recipe = training.recipes.get(recipe_name)
     except ValueError as e:
         raise app.UsageError(f"--recipe: {e}") from None
-    loss_factories = resolve_losses(loss_specs)
+    try:
+        loss_factories = resolve_losses(loss_specs)
+    except ValueError as e:
+        raise app.UsageError(f"--losses: {e}") from None
     if _BASELINE.value not in loss_factories:
         raise app.UsageError(f"--baseline {_BASELINE.value!r} must be one of --losses")
     spec = data_spec(num_test=1000)

@@ -60,8 +60,9 @@ _SCALE = flags.DEFINE_float("scale", None, "Multiply every training step count."
 _THRESH = flags.DEFINE_float("threshold_scale", None, "Multiply early-stopping thresholds.", lower_bound=0.0)
 _SBATCH = flags.DEFINE_integer("surrogate_batch", None, "Override the surrogates' batch size.", lower_bound=1)
 _AUGMENT = flags.DEFINE_string("augmentation", None, "Override the surrogates' augmentation technique.")
-_K = flags.DEFINE_integer("batched_k", None, "Train K candidates at once (population-batched); implies "
-                          "--batch >= K.", lower_bound=0)  # fmt: skip
+_K = flags.DEFINE_integer("batched_k", None, "Train K candidates at once: one wide network for the ConvNet and "
+                          "ResNet9v2 surrogates, K copies for the others; implies --batch >= K.",
+                          lower_bound=0)  # fmt: skip
 _STUB_DELAY = flags.DEFINE_float(
     "stub_delay", None, "Seconds per evaluation of the 'stub' fitness.", lower_bound=0
 )
@@ -87,7 +88,7 @@ _GPUS = flags.DEFINE_float("gpus_per_task", None, "GPUs per Ray task (default: 1
 OVERRIDES = (  # (flag, SearchSetup.replace field)
     (_POP, "population_size"), (_INIT, "initial_size"), (_TOUR, "tournament_size"), (_ITERS, "iterations"),
     (_BATCH, "batch_size"), (_SEED, "seed"), (_INITIAL, "initial_fitness"), (_FITNESS, "fitness"),
-    (_FLIP_RULE, "flip_rule"), (_SCALE, "scale"), (_THRESH, "threshold_scale"), (_SBATCH, "surrogate_batch"),
+    (_SCALE, "scale"), (_THRESH, "threshold_scale"), (_SBATCH, "surrogate_batch"),
     (_AUGMENT, "augmentation"), (_K, "batched_k"), (_STUB_DELAY, "stub_delay"), (_STUB_HANG, "stub_hang"),
 )  # fmt: skip
 
@@ -96,6 +97,7 @@ def setup_from_flags():
     """The named setup with the flags that were given applied (a usage error if invalid)."""
     from lossevo import configs
     from lossevo.fitness import PAIRINGS
+    from lossevo.space import registry
 
     tree = _REPR.value == "tree"
     name = _CONFIG.value or ("small_tree" if _SMALL.value and tree else "small" if _SMALL.value else
@@ -110,10 +112,12 @@ def setup_from_flags():
     if _PAIRING.value is not None:
         paired = dict(zip(("initial_fitness", "fitness"), PAIRINGS[_PAIRING.value], strict=True))
         changes = {**paired, **changes}
+    if _FLIP_RULE.value is not None:
+        changes["space"] = {**setup.search.space, "flip_rule": _FLIP_RULE.value}
     if _SEEDS.value is not None:
         changes["seeds"] = tuple(_SEEDS.value)
-    if setup.search.representation == "tree" and _POP.value is not None:
-        changes["initial_size"] = _POP.value  # the initial population is generation 0
+    if registry.get(setup.search.representation).engine == "gp" and _POP.value is not None:
+        changes["initial_size"] = _POP.value  # GP: the initial population is generation 0
     if _K.value:
         changes["batch_size"] = max(_K.value, changes.get("batch_size", setup.search.batch_size))
     if data_flags_given():
@@ -129,7 +133,6 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo.data.sources import DatasetUnavailableError
-    from lossevo.gp.kinds import to_paper
     from lossevo.runs import Execution, run_search_setup
 
     try:
@@ -141,7 +144,7 @@ def main(argv):
         raise app.UsageError(str(e)) from None
     engine = run_search_setup(_WORKDIR.value, setup, execution)
     best = engine.best()
-    print(f"best fitness {best.fitness:.4f}: {to_paper(best.genome)}")
+    print(f"best fitness {best.fitness:.4f}: {best.genome.to_paper()}")
     print(
         f"{len(engine.history)} iterations ({engine.skipped_iterations} skipped); results in {_WORKDIR.value}/"
     )

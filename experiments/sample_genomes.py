@@ -29,7 +29,7 @@ def main(argv: list[str]) -> None:
     import numpy as np
 
     from lossevo import figures, losses
-    from lossevo.genome import sampling, to_paper
+    from lossevo.space.graph import sampling, to_paper
 
     os.makedirs(_WORKDIR.value, exist_ok=True)
     rng = np.random.default_rng(_SEED.value)

@@ -1,18 +1,24 @@
 """lossevo: neural loss function search for image classification (Morgan & Hougen).
 
-Data flow, one subpackage each: `genome` (search space, checks, mutation; `gp` for
-expression trees) → `losses` (genomes as Keras losses, the papers' named losses) → `data`,
-`models`, `training` → `fitness` → `evolution` (engines, journal, search loops) →
-`analysis`, `figures`.
+Data flow, one subpackage each: `space` (genome representations: `graph`, `tree`; the
+protocol and registry) → `losses` (genomes as Keras losses, the papers' named losses) →
+`data`, `models`, `training` → `fitness` → `search` (engines, journal, loop, executors) →
+`runs` (run directories end to end) and `configs` (named setups) → `analysis`, `figures`.
 
 Importing `lossevo` registers every Keras-serialisable piece (losses, `VariableDropout`,
 the LR schedules), so `keras.models.load_model` reads a model trained with lossevo.
 """
 
-from lossevo import genome, losses, models, training
-from lossevo.genome import Genome, GenomeError
+from lossevo import losses, models, space, training
+from lossevo._moved import resolver
 from lossevo.losses import EvolvedLoss, evolved_loss
+from lossevo.space import GenomeError
+from lossevo.space.graph import Genome
+from lossevo.version import __version__
 
-__version__ = "0.1.0"
+__getattr__ = resolver(
+    __name__, {"genome": "lossevo.genome:", "gp": "lossevo.gp:", "evolution": "lossevo.evolution:"}
+)
 
-__all__ = ["EvolvedLoss", "Genome", "GenomeError", "evolved_loss", "genome", "losses", "models", "training"]
+__all__ = ["EvolvedLoss", "Genome", "GenomeError", "__version__", "evolved_loss", "losses", "models", "space",
+           "training"]  # fmt: skip

@@ -163,7 +163,7 @@ def _check_quickstart(nb, workdir):
 
 
 def _check_search(nb, workdir):
-    from lossevo.evolution import read_journal
+    from lossevo.search import read_journal
 
     records, _ = read_journal(str(workdir / "runs" / "search_ci" / "journal.jsonl"))
     config = records[0]["config"]

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from lossevo.data.progressive import PHASE_TABLES
-from lossevo.evolution.rundir import append_result, read_results
-from lossevo.evolution.types import RunDirectoryError
 from lossevo.progress import Progress
+from lossevo.search.jsonl import append_result, read_results
+from lossevo.search.types import RunDirectoryError
 from lossevo.training import recipes as recipes_lib
-from lossevo.training.train import train
+from lossevo.training.solo import train
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,11 +24,11 @@ from typing import Any
 import keras
 
 from lossevo.data.sources import ImageDataset
-from lossevo.evolution.rundir import append_result, read_results
-from lossevo.evolution.types import RunDirectoryError
 from lossevo.progress import Progress
+from lossevo.search.jsonl import append_result, read_results
+from lossevo.search.types import RunDirectoryError
 from lossevo.training import recipes as recipes_lib
-from lossevo.training.train import train
+from lossevo.training.solo import train
 
 FINAL_PROTOCOLS: dict[str, str] = {
     "holdout": "train on train, validate on the held-out split, test accuracy at the end",

@@ -13,9 +13,11 @@ from typing import Any
 
 from lossevo.data.pipelines import technique_names
 from lossevo.data.spec import DataSpec
-from lossevo.evolution.search import SearchConfig
+from lossevo.fitness.plans import canonical_name
 from lossevo.fitness.stub import StubFactory
-from lossevo.fitness.surrogates import SurrogateFactory, canonical_name
+from lossevo.fitness.surrogates import SurrogateFactory
+from lossevo.search.config import SearchConfig
+from lossevo.space import registry
 
 STUB = "stub"
 
@@ -71,8 +73,11 @@ class SearchSetup:
             )
         if self.batched_k < 0 or self.stub_delay < 0 or self.stub_hang < 0:
             raise ValueError("batched_k, stub_delay and stub_hang must be non-negative")
-        if self.batched_k and self.search.representation != "graph":
-            raise ValueError("batched_k trains graph genomes only (its interpreted loss); use 0 for trees")
+        if self.batched_k and not registry.get(self.search.representation).batched:
+            raise ValueError(
+                f"batched_k trains graph genomes only (the ones the interpreted loss encodes), not "
+                f"{self.search.representation} genomes; use 0"
+            )
         if self.batched_k and self.search.batch_size < self.batched_k:
             raise ValueError(
                 f"batch_size ({self.search.batch_size}) must be at least batched_k ({self.batched_k})"
@@ -83,8 +88,8 @@ class SearchSetup:
 
     def fitness_names(self) -> tuple[str, ...]:
         """The fitness functions the search evaluates with: the initial stage's and the
-        rest's (the tree search evaluates every generation, the first included, with one)."""
-        if self.search.representation == "tree":
+        rest's (the GP engine evaluates every generation, the first included, with one)."""
+        if registry.get(self.search.representation).engine == "gp":
             return (self.search.fitness,)
         return (self.search.initial_fitness, self.search.fitness)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from lossevo.genome.formula import to_paper
-from lossevo.genome.genome import NUM_INPUTS, ROOT, SLOT_NAMES, Genome
+from lossevo.space.graph.formula import to_paper
+from lossevo.space.graph.genome import Genome
+from lossevo.space.graph.slots import NUM_INPUTS, ROOT, SLOT_NAMES
 
 _INPUT_LABELS = ("y", "ŷ", "1", "-1")
 _ACTIVE, _INACTIVE, _ROOT, _INPUT = "#6fa8dc", "#d9d9d9", "white", "#f6f6f6"

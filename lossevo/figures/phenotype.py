@@ -1,4 +1,5 @@
-"""Binary phenotypes against cross-entropy (paper 002, Figs. 2–3).
+"""Binary phenotypes against cross-entropy (paper 002, Figs. 2–3), for genomes of any
+representation: the loss on the integrity check's binary grid (`genome.per_example`).
 
 The x axis is the true class's predicted probability ŷ (y = 1), as in the papers.
 """
@@ -10,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from lossevo.genome import phenotype as pheno
-from lossevo.genome.formula import to_text
-from lossevo.genome.genome import Genome
+from lossevo.losses.catalog import CROSS_ENTROPY
+from lossevo.space.graph import phenotype as pheno
+from lossevo.space.protocol import Genome
 
 _CE_LABEL = "cross-entropy"
 
@@ -20,7 +21,14 @@ _CE_LABEL = "cross-entropy"
 def _named(genomes: Mapping[str, Genome] | Sequence[Genome]) -> dict[str, Genome]:
     if isinstance(genomes, Mapping):
         return dict(genomes)
-    return {to_text(g)[:60]: g for g in genomes}
+    return {g.to_text()[:60]: g for g in genomes}
+
+
+def binary_curve(genome: Genome, normalized: bool = True):
+    """The genome's per-example loss on the binary grid (`phenotype.GRID_Y`, `GRID_Y_HAT`);
+    for a graph genome this is its binary phenotype, flip applied."""
+    curve = genome.per_example(pheno.GRID_Y, pheno.GRID_Y_HAT, "np")
+    return pheno.normalize(curve) if normalized else curve
 
 
 def plot_phenotypes(
@@ -39,7 +47,6 @@ def plot_phenotypes(
       zoom: x-range to show, e.g. (0.99, 1.0) to see minima near ŷ = 1.
       ax: axes to draw on; a new figure is made when None.
     """
-    from lossevo.losses.catalog import CROSS_ENTROPY
 
     if ax is None:
         fig = Figure(figsize=(7, 4.5))
@@ -52,7 +59,7 @@ def plot_phenotypes(
     x = pheno.GRID_Y_HAT[:, 1]  # the true class's probability, 1 - p
     for label, genome in curves.items():
         style = {"color": "black", "linestyle": "--"} if label == _CE_LABEL else {}
-        ax.plot(x, pheno.binary_phenotype(genome, normalized), label=label, linewidth=1.2, **style)
+        ax.plot(x, binary_curve(genome, normalized), label=label, linewidth=1.2, **style)
     ax.set_xlabel("ŷ (predicted probability of the true class)")
     ax.set_ylabel("normalised loss" if normalized else "loss")
     if zoom:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from lossevo.genome import phenotype as pheno
-from lossevo.genome.evaluate import root_values
-from lossevo.genome.genome import Genome
+from lossevo.losses.catalog import CROSS_ENTROPY
+from lossevo.space.graph import phenotype as pheno
+from lossevo.space.protocol import Genome
 
 
 def loss_surface(genome: Genome, n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns `(Y, Y_HAT, Z)` meshes: `Z[i, j]` is the loss term at `(Y[i, j], Y_HAT[i, j])`."""
+    """Returns `(Y, Y_HAT, Z)` meshes: `Z[i, j]` is the loss term at `(Y[i, j], Y_HAT[i, j])`:
+    the genome's per-example loss of a single class (for graphs, the root's value, negated
+    when flipped; for trees, the expression's value)."""
     eps = 1e-7
     y, y_hat = np.meshgrid(
         np.linspace(0, 1, n, dtype=np.float32),
@@ -23,8 +25,8 @@ def loss_surface(genome: Genome, n: int = 100) -> tuple[np.ndarray, np.ndarray, 
         indexing="ij",
     )
     with np.errstate(all="ignore"):
-        z = np.broadcast_to(root_values(genome, y, y_hat, "np"), y.shape).astype(np.float64)
-    return y, y_hat, -z if genome.flip else z
+        z = np.broadcast_to(genome.per_example(y[..., None], y_hat[..., None], "np"), y.shape)
+    return y, y_hat, z.astype(np.float64)
 
 
 def plot_surface(
@@ -43,7 +45,6 @@ def plot_surface(
       n: grid points per axis.
       title: figure title.
     """
-    from lossevo.losses.catalog import CROSS_ENTROPY
 
     y, y_hat, z = loss_surface(genome, n)
     normalized = diff_to_ce if normalized is None else normalized

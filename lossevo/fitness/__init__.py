@@ -1,27 +1,31 @@
-"""Fitness functions: the papers' surrogates (`SurrogateFitness`; `BatchedSurrogateFitness`
-trains K candidates at once), evaluation in a recycled worker process (`IsolatedFitness`),
-and a stub for tests."""
+"""Fitness functions: the papers' surrogates (`SurrogateFitness`, one candidate at a time or
+K at once), evaluation in a recycled worker process (`IsolatedFitness`), paper 003's
+multi-dataset pair (`pair`), and a stub for tests."""
 
-from lossevo.evolution.search import Fitness, FitnessResult
-from lossevo.fitness import rules, surrogates
-from lossevo.fitness.batched import BatchedSurrogateFitness
+import warnings
+
+from lossevo.fitness import pair, plans, rules, surrogates
 from lossevo.fitness.isolated import IsolatedFitness, WorkerDiedError, WorkerPool
+from lossevo.fitness.pair import CEComparisonFitness
+from lossevo.fitness.plans import ALIASES, PAIRINGS, SURROGATES, SurrogateSpec, canonical_name
 from lossevo.fitness.stub import HashFitness, StubFactory
-from lossevo.fitness.surrogates import (
-    ALIASES,
-    PAIRINGS,
-    SURROGATES,
-    SurrogateFactory,
-    SurrogateFitness,
-    SurrogateSpec,
-    canonical_name,
-)
+from lossevo.fitness.surrogates import SurrogateFactory, SurrogateFitness
+from lossevo.search.types import Fitness, FitnessResult
+
+
+def BatchedSurrogateFitness(name, dataset, population: int = 8, **kwargs) -> SurrogateFitness:
+    """Deprecated: `SurrogateFitness(name, dataset, population=K, ...)`."""
+    warnings.warn("BatchedSurrogateFitness is SurrogateFitness(..., population=K) now", DeprecationWarning,
+                  stacklevel=2)  # fmt: skip
+    return SurrogateFitness(name, dataset, population=population, **kwargs)
+
 
 __all__ = [
     "ALIASES",
     "PAIRINGS",
     "SURROGATES",
     "BatchedSurrogateFitness",
+    "CEComparisonFitness",
     "Fitness",
     "FitnessResult",
     "HashFitness",
@@ -33,6 +37,8 @@ __all__ = [
     "WorkerDiedError",
     "WorkerPool",
     "canonical_name",
+    "pair",
+    "plans",
     "rules",
     "surrogates",
 ]

@@ -38,21 +38,15 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from lossevo.evolution.types import EvaluationLostError, EvaluationTimeoutError, Fitness, FitnessResult
+from lossevo.search.types import (
+    EvaluationLostError,
+    EvaluationTimeoutError,
+    Fitness,
+    FitnessResult,
+    tag_worker,
+)
 
 _FITNESS: dict[Any, Fitness] = {}  # per worker process: the fitness objects built so far
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    """Resident memory of a process in MB (Linux `/proc`; NaN elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -69,13 +63,6 @@ def _watch_parent(parent_pid: int) -> None:
 def _started() -> int:
     """A no-op task: a fresh worker has imported lossevo once it returns."""
     return os.getpid()
-
-
-def tag_worker(results: list[FitnessResult]) -> list[FitnessResult]:
-    """Adds this process's pid and resident memory to each result's `info`."""
-    for result in results:
-        result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
-    return results
 
 
 def _evaluate_in_worker(

@@ -6,7 +6,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
-from lossevo.evolution.types import FitnessResult, GenomeLike
+from lossevo.search.types import FitnessResult, GenomeLike
 
 
 class HashFitness:

@@ -1,38 +1,13 @@
-"""Genomes: the hidden-state graph search space, its checks, mutation and rendering.
+"""Deprecated: the graph genomes moved to `lossevo.space.graph` (any kind: `lossevo.space`)."""
 
-The expression-tree genomes of the GP search live in `lossevo.gp`; `genome_from_dict` and
-`genome_from_json` (from `lossevo.gp.kinds`, loaded on first use) decode either kind.
-"""
+from lossevo._moved import resolver
 
-from lossevo.genome.formula import to_latex, to_paper, to_sympy, to_text
-from lossevo.genome.genome import SLOT_NAMES, Genome, GenomeError, Node, make
-from lossevo.genome.ops import BINARY_OPS, EPSILON, UNARY_OPS
-from lossevo.genome.phenotype import CheckResult, binary_phenotype, check
-
-__all__ = [
-    "BINARY_OPS",
-    "EPSILON",
-    "SLOT_NAMES",
-    "UNARY_OPS",
-    "CheckResult",
-    "Genome",
-    "GenomeError",
-    "Node",
-    "binary_phenotype",
-    "check",
-    "genome_from_dict",
-    "genome_from_json",
-    "make",
-    "to_latex",
-    "to_paper",
-    "to_sympy",
-    "to_text",
-]
-
-
-def __getattr__(name: str):
-    if name in ("genome_from_dict", "genome_from_json"):
-        from lossevo.gp import kinds
-
-        return getattr(kinds, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_GRAPH = "lossevo.space.graph"
+_MOVED = {
+    **dict.fromkeys(["BINARY_OPS", "EPSILON", "SLOT_NAMES", "UNARY_OPS", "CheckResult", "Genome", "GenomeError",
+                     "Node", "binary_phenotype", "check", "make", "to_latex", "to_paper", "to_sympy", "to_text"],
+                    _GRAPH),
+    **{m: f"{_GRAPH}.{m}:" for m in ("formula", "legacy", "mutation", "ops", "phenotype", "raw", "sampling")},
+    "genome_from_dict": "lossevo.space", "genome_from_json": "lossevo.space",
+}  # fmt: skip
+__getattr__ = resolver(__name__, _MOVED)

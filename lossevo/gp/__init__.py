@@ -1,60 +1,15 @@
-"""Genetic programming over expression trees: the search that found the Next Generation Loss.
+"""Deprecated: the expression trees moved to `lossevo.space.tree`, the engine to
+`lossevo.search.GeneticProgramming`, the multi-dataset fitness to `lossevo.fitness.pair`."""
 
-Data flow, one concern per module: `ops` (the operator table) → `tree` (the immutable
-`TreeGenome` and its JSON) → `evaluate` (TF and NumPy) → `validity` (limits and the value-range
-check) → `growth` (random trees) → `variation` (crossover, mutations) → `engine` (the ask/tell
-`GeneticProgramming`). `formula` renders trees; `kinds` decodes and renders either genome
-kind; `fitness_modes` holds the paper's multi-dataset fitness.
+from lossevo._moved import resolver
 
-    >>> import numpy as np, lossevo
-    >>> engine = lossevo.gp.GeneticProgramming(np.random.default_rng(0), generations=5)
-    >>> loss = lossevo.EvolvedLoss(engine.ask(1)[0].genome)   # a tree is a Keras loss too
-"""
-
-from lossevo.gp.engine import GeneticProgramming
-from lossevo.gp.fitness_modes import CEComparisonFitness, ce_comparison, decode_pair, encode_pair
-from lossevo.gp.formula import to_latex, to_paper, to_sympy, to_text
-from lossevo.gp.growth import random_tree, sample_trees
-from lossevo.gp.kinds import AnyGenome, as_genome, genome_from_dict, genome_from_json
-from lossevo.gp.ops import EPSILON, OPS
-from lossevo.gp.tree import TreeGenome
-from lossevo.gp.validity import DEFAULT_LIMITS, Limits, TreeCheck, check
-from lossevo.gp.variation import (
-    Rates,
-    make_child,
-    mutate_tree,
-    one_point_mutation,
-    subtree_crossover,
-    subtree_mutation,
-)
-
-__all__ = [
-    "DEFAULT_LIMITS",
-    "EPSILON",
-    "OPS",
-    "AnyGenome",
-    "CEComparisonFitness",
-    "GeneticProgramming",
-    "Limits",
-    "Rates",
-    "TreeCheck",
-    "TreeGenome",
-    "as_genome",
-    "ce_comparison",
-    "check",
-    "decode_pair",
-    "encode_pair",
-    "genome_from_dict",
-    "genome_from_json",
-    "make_child",
-    "mutate_tree",
-    "one_point_mutation",
-    "random_tree",
-    "sample_trees",
-    "subtree_crossover",
-    "subtree_mutation",
-    "to_latex",
-    "to_paper",
-    "to_sympy",
-    "to_text",
-]
+_TREE = "lossevo.space.tree"
+_MOVED = {
+    **dict.fromkeys(["DEFAULT_LIMITS", "EPSILON", "OPS", "Limits", "Rates", "TreeCheck", "TreeGenome", "check",
+                     "make_child", "mutate_tree", "one_point_mutation", "random_tree", "sample_trees",
+                     "subtree_crossover", "subtree_mutation", "to_latex", "to_paper", "to_sympy", "to_text"], _TREE),
+    **dict.fromkeys(["CEComparisonFitness", "ce_comparison", "decode_pair", "encode_pair"], "lossevo.fitness.pair"),
+    "GeneticProgramming": "lossevo.search",
+    **dict.fromkeys(["as_genome", "genome_from_dict", "genome_from_json"], "lossevo.space"),
+}  # fmt: skip
+__getattr__ = resolver(__name__, _MOVED)

@@ -16,11 +16,10 @@ from typing import Any
 
 import keras
 
-from lossevo.genome.genome import Genome
-from lossevo.gp.tree import TreeGenome
 from lossevo.losses import catalog
 from lossevo.losses.evolved import EvolvedLoss, evolved_loss
 from lossevo.losses.ngl import NGL_TREE, NextGenerationLoss, next_generation_loss
+from lossevo.space.protocol import Genome
 
 _ENTRIES = {e.name: e for e in catalog.ENTRIES}
 _ALIASES = {alias: e.name for e in catalog.ENTRIES for alias in e.aliases}
@@ -60,8 +59,8 @@ def get_entry(name: str) -> catalog.CatalogEntry:
     return _TREE_ENTRIES[key] if key in _TREE_ENTRIES else _ENTRIES[key]
 
 
-def get_genome(name: str) -> Genome | TreeGenome:
-    """The genome of a named loss (a `TreeGenome` for tree entries)."""
+def get_genome(name: str) -> Genome:
+    """The genome of a named loss (a tree genome for tree entries such as `ngl_tree`)."""
     return get_entry(name).genome
 
 

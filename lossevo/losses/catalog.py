@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from lossevo.genome.genome import Genome, make
+from lossevo.space.graph.genome import Genome, make
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """A genome as a Keras loss: the pure function `evolved_loss` and the class `EvolvedLoss`.
 
-Either genome kind (`lossevo.gp.kinds`), after label smoothing `y = y (1 - s) + s / C`:
-- graph: `L = ±Σ_c f(y_c, ŷ_c)`, the root's output summed over classes, negated when the
-  genome's `flip` is set; only active nodes are computed;
-- tree: `L = 1/C Σ_c f(y_c, ŷ_c)`, the mean over classes, as paper 003 writes its losses.
+Any genome (`lossevo.space.protocol.Genome`), after label smoothing `y = y (1 - s) + s / C`:
+`L = genome.per_example(y, ŷ)`. A graph sums its root's output over classes (negated when
+flipped); a tree averages its value over classes, as paper 003 writes its losses.
+`evolved_loss_np` is the same loss on NumPy float32 arrays.
 
 Inputs are cast to float32, so the loss computes in float32 under mixed precision.
 """
@@ -13,16 +13,34 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from lossevo.genome.evaluate import root_values, smooth_labels
-from lossevo.gp.evaluate import tree_loss
-from lossevo.gp.kinds import AnyGenome, as_genome
-from lossevo.gp.tree import TreeGenome
+from lossevo.space.protocol import Genome
+from lossevo.space.registry import as_genome
+
+
+def smooth_labels(y, label_smoothing: float, backend: str = "tf"):
+    """Keras-style label smoothing: `y * (1 - s) + s / num_classes`."""
+    if not label_smoothing:
+        return y
+    if backend == "tf":
+        num_classes = tf.cast(tf.shape(y)[-1], y.dtype)
+        return y * (1.0 - label_smoothing) + label_smoothing / num_classes
+    s = np.float32(label_smoothing)
+    return y * (np.float32(1) - s) + s / np.float32(y.shape[-1])
+
+
+def evolved_loss_np(
+    genome: Genome | dict | str, y_true: np.ndarray, y_pred: np.ndarray, label_smoothing: float = 0.0
+) -> np.ndarray:
+    """NumPy (float32) twin of `evolved_loss`: the per-example loss of any genome."""
+    y = smooth_labels(np.asarray(y_true, np.float32), label_smoothing, "np")
+    return as_genome(genome).per_example(y, np.asarray(y_pred, np.float32), "np")
 
 
 def evolved_loss(
-    genome: AnyGenome | dict | str,
+    genome: Genome | dict | str,
     y_true: tf.Tensor,
     y_pred: tf.Tensor,
     label_smoothing: float = 0.0,
@@ -31,7 +49,7 @@ def evolved_loss(
     """Per-example loss of a genome (shape `y_pred.shape[:-1]`).
 
     Args:
-      genome: the loss genome (graph or tree), or its JSON dict or string.
+      genome: the loss genome (any representation), or its JSON dict or string.
       y_true: one-hot or soft targets, `[..., num_classes]`.
       y_pred: predicted probabilities (softmax output), `[..., num_classes]`, or logits
         with `from_logits=True`.
@@ -65,24 +83,19 @@ def evolved_loss(
     if from_logits:
         y_pred = tf.nn.softmax(y_pred, axis=-1)
     y = smooth_labels(y_true, label_smoothing, "tf")
-    if isinstance(genome, TreeGenome):
-        return tree_loss(genome, y, y_pred)
-    values = root_values(genome, y, y_pred, "tf")
-    values = tf.broadcast_to(values, tf.shape(y_pred))
-    out = tf.reduce_sum(values, axis=-1)
-    return -out if genome.flip else out
+    return genome.per_example(y, y_pred, "tf")
 
 
 @keras.saving.register_keras_serializable(package="lossevo")
 class EvolvedLoss(keras.losses.Loss):
     """Keras loss computed by a genome: a hidden-state graph or an expression tree.
 
-    Formula: `loss = mean_batch(±Σ_c f(y_c, ŷ_c))` for a graph, `mean_batch(1/C Σ_c f(y_c,
-    ŷ_c))` for a tree (see `evolved_loss`).
+    Formula: `loss = mean_batch(genome.per_example(y, ŷ))`: `±Σ_c f(y_c, ŷ_c)` for a graph,
+    `1/C Σ_c f(y_c, ŷ_c)` for a tree (see `evolved_loss`).
 
     Args:
-      genome: a `Genome` or `TreeGenome`, or its JSON dict or string (decoded by its
-        `kind`).
+      genome: a genome of any registered representation, or its JSON dict or string
+        (decoded by its `kind`).
       label_smoothing: smoothing applied to the targets, in [0, 1].
       reduction: Keras reduction (default "sum_over_batch_size").
       name: loss name.
@@ -102,7 +115,7 @@ class EvolvedLoss(keras.losses.Loss):
 
     def __init__(
         self,
-        genome: AnyGenome | dict | str,
+        genome: Genome | dict | str,
         label_smoothing: float = 0.0,
         reduction: str | None = "sum_over_batch_size",
         name: str = "evolved_loss",

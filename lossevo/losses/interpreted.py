@@ -32,9 +32,10 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from lossevo.genome import ops as ops_lib
-from lossevo.genome.evaluate import smooth_labels
-from lossevo.genome.genome import NUM_INPUTS, Genome
+from lossevo.losses.evolved import smooth_labels
+from lossevo.space.graph import ops as ops_lib
+from lossevo.space.graph.genome import KIND, Genome
+from lossevo.space.graph.slots import NUM_INPUTS
 
 NUM_NODES = 5
 NUM_UNARY = len(ops_lib.UNARY_OPS)
@@ -66,7 +67,13 @@ def op_code(name: str) -> int:
 
 
 def encode(genome: Genome) -> GenomeCode:
-    """The fixed-size encoding of a genome's active graph."""
+    """The fixed-size encoding of a graph genome's active graph; other representations have no
+    interpreter (`TypeError` naming the kind)."""
+    if getattr(genome, "kind", None) != KIND:
+        raise TypeError(
+            f"the interpreted loss encodes graph genomes only, got a {getattr(genome, 'kind', type(genome).__name__)} "
+            "genome; train it one candidate at a time (population 0)"
+        )
     order = genome.order
     first = NUM_INPUTS + NUM_NODES - len(order)
     position = {slot: slot for slot in range(NUM_INPUTS)}

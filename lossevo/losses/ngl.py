@@ -11,7 +11,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from lossevo.gp.tree import TreeGenome
+from lossevo.space.tree.genome import TreeGenome
 
 NGL_CONSTANT = 2.4092
 

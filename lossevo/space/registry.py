@@ -12,11 +12,11 @@ Genome dicts without a kind are graphs (files written before trees existed).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lossevo.genome.errors import GenomeError, quote
+from lossevo.space.envelope import parse_json
+from lossevo.space.errors import GenomeError, quote
 from lossevo.space.protocol import Genome, SearchSpace
 
 DEFAULT_KIND = "graph"
@@ -25,13 +25,18 @@ DEFAULT_KIND = "graph"
 @dataclasses.dataclass(frozen=True)
 class Representation:
     """A genome kind: `from_dict(data) -> Genome`, `make_space(config) -> SearchSpace` (the
-    search's `SearchConfig`), the engine that searches it, and its named seed genomes."""
+    search's `SearchConfig`), the engine that searches it ("regularized" or "gp"), and
+    whether the interpreted loss encodes it (`batched`: K candidates trained at once), and
+    the search sizes a search of this kind starts with unless told otherwise (`budget`:
+    `SearchConfig` field -> value, e.g. paper 003's n = 16 and T = 100 for trees)."""
 
     kind: str
     from_dict: Callable[[Any], Genome]
     make_space: Callable[[Any], SearchSpace]
     engine: str = "regularized"
+    batched: bool = False
     description: str = ""
+    budget: tuple[tuple[str, int], ...] = ()
 
 
 _REGISTRY: dict[str, Representation] = {}
@@ -45,6 +50,11 @@ def register(representation: Representation, replace: bool = False) -> Represent
     return representation
 
 
+def unregister(kind: str) -> None:
+    """Removes a representation (a user's, say, registered for one experiment or test)."""
+    _REGISTRY.pop(kind, None)
+
+
 def kinds() -> list[str]:
     return list(_REGISTRY)
 
@@ -54,14 +64,6 @@ def get(kind: str) -> Representation:
     if not isinstance(kind, str) or kind not in _REGISTRY:
         raise ValueError(f"unknown genome kind {quote(kind)}; kinds are {', '.join(_REGISTRY)}")
     return _REGISTRY[kind]
-
-
-def parse_json(text: str | bytes) -> Any:
-    """JSON text of a genome; anything unreadable raises `GenomeError("<json>", ...)`."""
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError, RecursionError) as e:  # ValueError: bad JSON, 5,000-digit numbers
-        raise GenomeError("<json>", f"not valid JSON: {str(e)[:200]}") from None
 
 
 def genome_from_dict(data: Any) -> Genome:

@@ -109,8 +109,7 @@ def test_the_codes_variant_eliminates_two_batches_of_75():
 
 
 def test_002_rounds_train_under_one_uncut_schedule():
-    from lossevo.training import WarmupCosineDecay
-    from lossevo.training.train import make_schedule
+    from lossevo.training import WarmupCosineDecay, make_schedule
 
     full = WarmupCosineDecay(1e-3, 64000, 6400)
     for rnd in PROTOCOLS["002"].rounds:

@@ -10,7 +10,7 @@ import pytest
 
 from lossevo import data
 from lossevo.analysis import evaluation, reproduce
-from lossevo.evolution.types import RunDirectoryError
+from lossevo.search.types import RunDirectoryError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DS = data.load("synthetic", num_train=90, num_validation=10, num_test=20)
@@ -56,6 +56,11 @@ def test_final_protocols(tmp_path, monkeypatch, protocol):
 
 
 def _load_launcher(name):
+    import sys
+
+    folder = os.path.join(ROOT, "experiments")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # the launchers import their shared modules beside them
     spec = importlib.util.spec_from_file_location(
         f"launcher_{name}", os.path.join(ROOT, "experiments", f"{name}.py")
     )

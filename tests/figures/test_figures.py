@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from lossevo import figures
-from lossevo.genome import binary_phenotype, phenotype
 from lossevo.losses import catalog, evolved_loss
+from lossevo.space.graph import binary_phenotype, phenotype
 
 
 def test_phenotype_plot_lines_are_the_phenotypes():

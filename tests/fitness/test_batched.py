@@ -1,16 +1,16 @@
 """Population-batched evaluation: K copies in one compiled step train like K solo runs, never
-re-trace for new candidates, and stop, fail and freeze one copy at a time."""
+re-trace for new candidates, and stop, fail and freeze one copy at a time (the surrogate
+fitness tests run the default form, wide for the ConvNet: tests/training/test_wide.py)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import lossevo
-from lossevo.fitness.batched import BatchedSurrogateFitness
+from lossevo.fitness import SurrogateFitness
 from lossevo.losses import EvolvedLoss, catalog
-from lossevo.training import recipes
-from lossevo.training.population import PopulationTrainer, train_population
-from lossevo.training.train import train
+from lossevo.search import EvaluationError
+from lossevo.training import BatchedTrainer, recipes, train
 
 STEPS, PER_EPOCH, BATCH, BUFFER = 8, 4, 16, 256
 GENOMES = (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, catalog.BAIKAL)
@@ -25,13 +25,13 @@ def dataset():
 @pytest.fixture(scope="module")
 def trainer(dataset):
     recipe = recipes.scaled(recipes.get("convnet_surrogate"), STEPS, BATCH)
-    return PopulationTrainer("convnet", dataset.num_classes, recipe, population=3, jit_compile=False)
+    return BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False, shuffle_buffer=BUFFER,
+                          form="copies")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def batched_runs(trainer, dataset):
-    return train_population(trainer, dataset, GENOMES, SEEDS, steps=STEPS, steps_per_epoch=PER_EPOCH,
-                            shuffle_buffer=BUFFER, keep_weights=True)  # fmt: skip
+    return trainer.run(dataset, GENOMES, SEEDS, steps_per_epoch=PER_EPOCH, keep_weights=True)  # fmt: skip
 
 
 def test_batched_equals_solo_train(batched_runs, dataset):
@@ -51,28 +51,35 @@ def test_batched_equals_solo_train(batched_runs, dataset):
 
 
 def test_k_batched_equals_k_separate_runs_exactly(batched_runs, trainer, dataset):
-    alone = PopulationTrainer("convnet", dataset.num_classes, trainer.recipe, population=1, jit_compile=False)
+    alone = BatchedTrainer(
+        "convnet",
+        dataset.num_classes,
+        trainer.recipe,
+        1,
+        jit_compile=False,
+        shuffle_buffer=BUFFER,
+        form="copies",
+    )
     for genome, seed, run in zip(GENOMES, SEEDS, batched_runs, strict=True):
-        (single,) = train_population(alone, dataset, [genome], [seed], steps=STEPS, steps_per_epoch=PER_EPOCH,
-                                     shuffle_buffer=BUFFER, keep_weights=True)  # fmt: skip
+        (single,) = alone.run(dataset, [genome], [seed], steps_per_epoch=PER_EPOCH, keep_weights=True)
         assert single.history == run.history
         for a, b in zip(single.weights, run.weights, strict=True):
             np.testing.assert_array_equal(a, b)
-    assert alone.trace_counts == {"train": 1, "evaluate": 1}
+    assert alone.population.trace_counts == {"train": 1, "evaluate": 1}
 
 
 def test_new_candidates_do_not_retrace(batched_runs, trainer, dataset):
     others = (catalog.A2, catalog.BESSEL, catalog.CROSS_ENTROPY, catalog.NEUROLOSS2)  # 4 > K: a refill
-    runs = train_population(trainer, dataset, others, (1, 2, 3, 4), steps=STEPS, steps_per_epoch=PER_EPOCH,
-                            shuffle_buffer=BUFFER)  # fmt: skip
+    runs = trainer.run(dataset, others, (1, 2, 3, 4), steps_per_epoch=PER_EPOCH)
     assert all(len(r.history["loss"]) == 2 for r in runs)
     assert runs[2].history == batched_runs[0].history  # same loss and seed, other batch mates
     assert runs[0].history != batched_runs[0].history
-    assert trainer.trace_counts == {"train": 1, "evaluate": 1}
-    assert trainer._train_fn.experimental_get_tracing_count() == 1
+    assert trainer.population.trace_counts == {"train": 1, "evaluate": 1}
+    assert trainer.population._train_fn.experimental_get_tracing_count() == 1
 
 
 def test_inactive_copy_is_frozen(trainer):
+    trainer = trainer.population
     for slot, (genome, seed) in enumerate(zip(GENOMES, SEEDS, strict=True)):
         trainer.assign(slot, genome, seed)
     trainer.deactivate(1)
@@ -98,16 +105,16 @@ def test_inactive_copy_is_frozen(trainer):
 
 
 def test_early_stop_deactivates_and_refills(trainer, dataset):
-    runs = train_population(trainer, dataset, (*GENOMES, catalog.A2), (1, 2, 3, 4), steps=STEPS,
-                            steps_per_epoch=PER_EPOCH, stop_threshold=1.01, stop_epoch=0,
-                            shuffle_buffer=BUFFER)  # fmt: skip
+    runs = trainer.run(
+        dataset, (*GENOMES, catalog.A2), (1, 2, 3, 4), steps_per_epoch=PER_EPOCH, stop=(1.01, 0)
+    )
     assert all(r.stopped and len(r.history["accuracy"]) == 1 for r in runs)  # the 4th got a freed copy
-    assert trainer.trace_counts["train"] == 1
+    assert trainer.population.trace_counts["train"] == 1
 
 
 def test_fitness_nan_candidate_fails_alone(dataset):
-    fitness = BatchedSurrogateFitness("convnet", dataset, population=3, scale=0.001, jit_compile=False,
-                                      threshold_scale=0.0, shuffle_buffer=BUFFER)  # fmt: skip
+    fitness = SurrogateFitness("convnet", dataset, population=3, scale=0.001, jit_compile=False,
+                               threshold_scale=0.0, shuffle_buffer=BUFFER)  # fmt: skip
     with_nan = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.C1, catalog.BAIKAL], [7, 8, 9])
     # C1 is infinite from the first step: the copy stops at once, and keeps the validation
     # accuracy of its NaN weights (every prediction class 0), as a solo run's nanmax does.
@@ -118,8 +125,8 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     without = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.BAIKAL], [7, 9])
     assert [r.fitness for r in without] == [with_nan[0].fitness, with_nan[2].fitness]
     assert 0.0 <= with_nan[0].fitness <= 1.0
-    assert fitness.trainers[0].trace_counts == {"train": 1, "evaluate": 1}
-    strict = BatchedSurrogateFitness(
+    assert fitness.trainers[0].population.trace_counts == {"train": 1, "evaluate": 1}
+    strict = SurrogateFitness(
         "convnet",
         dataset,
         population=3,
@@ -130,16 +137,14 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     )  # threshold 3.7: unreachable
     strict.trainers = fitness.trainers  # same stage and K: reuse the compiled trainer
     assert [r.status for r in strict.evaluate([catalog.CROSS_ENTROPY], [7])] == ["rejected"]
-    assert fitness.trainers[0].trace_counts == {"train": 1, "evaluate": 1}
+    assert fitness.trainers[0].population.trace_counts == {"train": 1, "evaluate": 1}
 
 
 def test_two_stage_surrogate_matches_the_solo_fitness(dataset):
     # resnet_rand_aug: a 32 px pre-check, then 80 px RandAugment; the same plans (steps,
     # epochs) and, up to oneDNN rounding on 40 validation images, the same fitness.
-    from lossevo.fitness import SurrogateFitness
-
     kwargs = {"scale": 0.001, "jit_compile": False, "threshold_scale": 0.0}
-    batched = BatchedSurrogateFitness("resnet_rand_aug", dataset, population=2, **kwargs)
+    batched = SurrogateFitness("resnet_rand_aug", dataset, population=2, **kwargs)
     solo = SurrogateFitness("resnet_rand_aug", dataset, **kwargs)
     genomes, seeds = [catalog.CROSS_ENTROPY, catalog.NEUROLOSS1], [4, 6]
     got, want = batched.evaluate(genomes, seeds), solo.evaluate(genomes, seeds)
@@ -148,5 +153,5 @@ def test_two_stage_surrogate_matches_the_solo_fitness(dataset):
         strip = lambda info: [(s["model"], s["steps"], s["epochs"]) for s in info["stages"]]  # noqa: E731
         assert strip(g.info) == strip(w.info) == [("resnet9v2_small", 10, 1)] * 2
         assert g.fitness == pytest.approx(w.fitness, abs=0.051)
-    with pytest.raises(TypeError, match="graph genomes only"):
+    with pytest.raises(EvaluationError, match="encodes graph genomes only, got a tree genome"):
         batched.evaluate([lossevo.losses.get_genome("ngl_tree")], [0])

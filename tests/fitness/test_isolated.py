@@ -15,7 +15,7 @@ import pytest
 
 from lossevo import data
 from lossevo.fitness import HashFitness, IsolatedFitness, SurrogateFactory, SurrogateFitness, WorkerPool
-from lossevo.genome.sampling import sample_population
+from lossevo.space.graph.sampling import sample_population
 
 GENOMES = sample_population(5, np.random.default_rng(3))
 
@@ -139,7 +139,7 @@ def test_worker_exits_when_the_parent_is_killed(tmp_path):
     script = textwrap.dedent(f"""
         import dataclasses, os, time
         from lossevo.fitness import IsolatedFitness
-        from lossevo.genome.sampling import sample_population
+        from lossevo.space.graph.sampling import sample_population
         import numpy as np
 
         @dataclasses.dataclass(frozen=True)

@@ -8,9 +8,9 @@ import pytest
 
 from lossevo import data
 from lossevo.fitness import PAIRINGS, SurrogateFitness, canonical_name, rules
-from lossevo.fitness.surrogates import SURROGATES, get_spec, plan_stages
+from lossevo.fitness.plans import SURROGATES, get_spec, plan_stages
 from lossevo.losses import get_genome
-from lossevo.training.train import StopBelow, make_schedule
+from lossevo.training import StopBelow, make_schedule
 
 DS = data.load("synthetic", num_train=256, num_validation=64, num_test=8)
 

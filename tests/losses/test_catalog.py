@@ -6,8 +6,8 @@ import scipy.special as sps
 import tensorflow as tf
 
 from lossevo import losses
-from lossevo.genome import Genome, check
 from lossevo.losses import catalog
+from lossevo.space.graph import Genome, check
 
 EPS = 1e-7
 

@@ -8,8 +8,8 @@ import tensorflow as tf
 
 import lossevo
 from lossevo import losses
-from lossevo.genome import GenomeError, make
 from lossevo.losses import catalog
+from lossevo.space.graph import GenomeError, make
 
 
 def _probs(rng, batch, classes, floor):
@@ -237,7 +237,7 @@ def test_label_shape_is_checked_when_it_is_not_static():
     ],
 )  # fmt: skip
 def test_every_malformed_genome_raises_genome_error(text, field):
-    from lossevo.gp.kinds import genome_from_json
+    from lossevo.space import genome_from_json
 
     with pytest.raises(GenomeError) as e:
         genome_from_json(text)
@@ -246,7 +246,7 @@ def test_every_malformed_genome_raises_genome_error(text, field):
 
 
 def test_error_messages_quote_at_most_200_characters_of_the_value():
-    from lossevo.gp.kinds import genome_from_dict
+    from lossevo.space import genome_from_dict
 
     with pytest.raises(GenomeError) as e:
         genome_from_dict({"schema_version": 1, "kind": "x" * 10000})

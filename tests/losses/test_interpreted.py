@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lossevo.genome import BINARY_OPS, UNARY_OPS, make
-from lossevo.genome.sampling import sample_population
 from lossevo.losses import catalog, evolved_loss
 from lossevo.losses.interpreted import NUM_OPS, encode, encode_batch, interpreted_loss, op_code
+from lossevo.space.graph import BINARY_OPS, UNARY_OPS, make
+from lossevo.space.graph.sampling import sample_population
 
 
 def _inputs(seed: int, batch: int = 24, classes: int = 5):

@@ -28,8 +28,16 @@ def test_registry_lists_every_model_and_rejects_unknown():
         models.get("resnet50", 10)
 
 
-@pytest.mark.parametrize("name", list(PARAMS))
-@pytest.mark.parametrize("jit", [False, True], ids=["eager", "xla"])
+# XLA compiles of the large models take minutes on a CPU: CI compiles the surrogates' models
+# under XLA; benchmarks/device_check.py runs every op under XLA on the accelerator.
+XLA_IN_CI = ("convnet", "resnet9v2_small", "davidnet")
+
+
+@pytest.mark.parametrize(
+    ("name", "jit"),
+    [(n, False) for n in PARAMS] + [(n, True) for n in XLA_IN_CI],
+    ids=[f"eager-{n}" for n in PARAMS] + [f"xla-{n}" for n in XLA_IN_CI],
+)
 def test_parameter_count_and_training_steps(name, jit):
     model = models.get(name, 10)
     assert model.count_params() == PARAMS[name]
@@ -132,6 +140,6 @@ def test_kernel_l2_penalises_every_kernel():
     assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
     assert not models.get("wideresnet28_10", 10, depth=10, width=1).losses
     from lossevo.training import recipes
-    from lossevo.training.train import builder_kwargs
+    from lossevo.training.build import builder_kwargs
 
     assert builder_kwargs(recipes.get("wideresnet_002"), "wideresnet28_10")["kernel_l2"] == 5e-4

@@ -1,0 +1,63 @@
+"""What a finished search leaves in its run directory besides the journal.
+
+- `population.jsonl`: the final population, best first (fitness, age, hash, formula, genome);
+- `best.json`: the best member;
+- `progress.png`: best, median and mean fitness per iteration;
+- `best_phenotypes.png`: the best five losses on the binary grid, against cross-entropy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from lossevo.figures import plot_phenotypes, plot_progress, plot_surface
+from lossevo.runs.rundir import best_candidates, load_run
+
+OUTPUTS = ("population.jsonl", "best.json", "progress.png", "best_phenotypes.png")
+
+
+def member_record(member: Any) -> dict[str, Any]:
+    return {"candidate": member.candidate_id, "fitness": member.fitness, "age": member.age,
+            "hash": member.genome.hash_hex, "formula": member.genome.to_paper(),
+            "genome": member.genome.to_dict()}  # fmt: skip
+
+
+def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any]:
+    """Writes the files above from a finished engine; returns the best member's record."""
+    members = sorted(engine.population, key=lambda m: -m.fitness)
+    with open(os.path.join(workdir, "population.jsonl"), "w") as f:
+        for m in members:
+            f.write(json.dumps(member_record(m)) + "\n")
+    best = member_record(members[0])
+    with open(os.path.join(workdir, "best.json"), "w") as f:
+        json.dump({k: best[k] for k in ("fitness", "formula", "genome")}, f, indent=1)
+    plot_progress(engine.history).savefig(os.path.join(workdir, "progress.png"), dpi=dpi)
+    best_five = {f"#{i} {m.fitness:.3f}": m.genome for i, m in enumerate(members[:5])}
+    plot_phenotypes(best_five).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=dpi)
+    return best
+
+
+def write_run_figures(run_dir: str, out: str, top: int = 3, ce_band: tuple[float, float] | None = None,
+                      dpi: int = 110) -> list[str]:  # fmt: skip
+    """The figures of a run directory (SPEC §11), read-only (a running search's so far):
+    progress (with a CE band), the best `top` losses' phenotypes (normalised and raw) and
+    their 3-D surfaces and differences to CE. Returns the files written."""
+    run = load_run(run_dir)
+    os.makedirs(out, exist_ok=True)
+    written = []
+
+    def save(figure, name: str, resolution: int = dpi) -> None:
+        figure.savefig(os.path.join(out, name), dpi=resolution)
+        written.append(name)
+
+    save(plot_progress(run.engine.history, ce_band), "progress.png")
+    best = best_candidates(run_dir, top)
+    named = {f"{h[:8]} ({f:.3f})": g for h, (g, f) in best.items()}
+    save(plot_phenotypes(named), "phenotypes.png")
+    save(plot_phenotypes(named, normalized=False), "phenotypes_raw.png")
+    for h, (g, _) in best.items():
+        save(plot_surface(g, title=h[:8]), f"surface_{h[:8]}.png", 90)
+        save(plot_surface(g, diff_to_ce=True, title=f"{h[:8]} - CE"), f"surface_diff_{h[:8]}.png", 90)
+    return written

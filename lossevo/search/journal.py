@@ -1,0 +1,153 @@
+"""A search's journal: one run directory's append-only record of a run, with typed records.
+
+Line 1 is the `run` header (configuration, schema and library versions). Then the search
+loop writes, in the order things happen:
+- `ask`: an `engine.ask(n)` and the candidate ids it returned (schema 2);
+- `started`: a candidate sent to evaluation (its genome, hash, stage, evaluation seed);
+- `finished`: a candidate's result (fitness, status, info), told to the engine at once;
+  `cached` when it came from the fitness cache.
+`lossevo.search.replay.replay` feeds these to a fresh engine; every reader goes through it.
+Journals of lossevo's first build (schema 1) have no `ask` records; the replay rebuilds
+their asks from the loop that wrote them.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import platform
+import time
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy
+import tensorflow
+
+from lossevo.search.jsonl import JsonlWriter, read_jsonl
+from lossevo.search.types import Candidate, CorruptJournalError, FitnessResult
+from lossevo.version import __version__
+
+SCHEMA_VERSION = 2
+SCHEMA_VERSIONS = (1, 2)  # readable
+JOURNAL = "journal.jsonl"
+
+
+class RecordType(str, enum.Enum):
+    RUN = "run"
+    ASK = "ask"
+    STARTED = "started"
+    FINISHED = "finished"
+
+
+def journal_path(workdir: str) -> str:
+    return os.path.join(workdir, JOURNAL)
+
+
+def library_versions() -> dict[str, str]:
+    return {"lossevo": __version__, "tensorflow": tensorflow.__version__, "keras": keras.__version__,
+            "numpy": numpy.__version__, "python": platform.python_version()}  # fmt: skip
+
+
+def run_header(config: dict[str, Any]) -> dict[str, Any]:
+    return {"type": RecordType.RUN.value, "schema_version": SCHEMA_VERSION, "config": config,
+            "versions": library_versions(), "time": time.time()}  # fmt: skip
+
+
+def ask_record(n: int, asked: list[Candidate]) -> dict[str, Any]:
+    return {"type": RecordType.ASK.value, "n": n, "candidates": [c.id for c in asked], "time": time.time()}
+
+
+def started_record(c: Candidate, seed: int, fitness_name: str) -> dict[str, Any]:
+    return {"type": RecordType.STARTED.value, "candidate": c.id, "stage": c.stage, "iteration": c.iteration,
+            "attempt": c.attempt, "parent": c.parent_id, "hash": c.genome.hash_hex, "genome": c.genome.to_dict(),
+            "seed": seed, "fitness_name": fitness_name, "time": time.time()}  # fmt: skip
+
+
+def finished_record(
+    c: Candidate, fitness_name: str, result: FitnessResult | None = None, cached: dict | None = None
+) -> dict[str, Any]:
+    """The record of an evaluated candidate (`result`) or of a cache hit (`cached` record)."""
+    rec = {"type": RecordType.FINISHED.value, "candidate": c.id, "stage": c.stage, "hash": c.genome.hash_hex,
+           "fitness_name": fitness_name}  # fmt: skip
+    if cached is not None:
+        rec.update(fitness=cached["fitness"], status="ok", cached=True)
+    else:
+        value = result.fitness if result.status == "ok" else None
+        rec.update(fitness=value, status=result.status, info=result.info)
+    rec["time"] = time.time()
+    return rec
+
+
+def _is_record(record: dict[str, Any]) -> bool:
+    return record.get("type") in {t.value for t in RecordType}
+
+
+def read_journal(path: str) -> tuple[list[dict[str, Any]], int]:
+    """A journal's records and the byte length of its intact part; a missing file reads
+    as empty. Raises `CorruptJournalError` (naming file and line) for a malformed one."""
+    records, good_end = read_jsonl(path, "journal record", _is_record, kind="journal")
+    if records and records[0]["type"] != RecordType.RUN.value:
+        raise CorruptJournalError(f"{path}: line 1 is not a run header")
+    if records and records[0].get("schema_version") not in SCHEMA_VERSIONS:
+        raise CorruptJournalError(f"{path}: journal schema version {records[0].get('schema_version')!r}; "
+                                  f"this lossevo reads {', '.join(map(str, SCHEMA_VERSIONS))}")  # fmt: skip
+    return records, good_end
+
+
+def fitness_cache(records: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(fitness name, hash) -> the first evaluated `ok` record."""
+    cache: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in records:
+        if r["type"] == RecordType.FINISHED.value and r["status"] == "ok" and not r.get("cached"):
+            cache.setdefault((r["fitness_name"], r["hash"]), r)
+    return cache
+
+
+class Journal:
+    """A run directory's journal, open for appending (a torn last line truncated first).
+    `on_append(record)` is called with each record once it is on disk."""
+
+    def __init__(self, path: str, on_append: Callable[[dict[str, Any]], None] | None = None):
+        self.path, self.on_append = path, on_append
+        self.records, good_end = read_journal(path)
+        self._writer = JsonlWriter(path, good_end)
+
+    @property
+    def schema_version(self) -> int:
+        return self.records[0]["schema_version"] if self.records else SCHEMA_VERSION
+
+    def append(self, record: dict[str, Any]) -> None:
+        self._writer.append(record)
+        self.records.append(record)
+        if self.on_append is not None:
+            self.on_append(record)
+
+    def reset(self) -> None:
+        """Empties the journal (a run directory whose run never finished an evaluation)."""
+        self._writer.reset()
+        self.records = []
+
+    def rewrite(self, records: list[dict[str, Any]]) -> None:
+        """Replaces the journal's records (a schema-1 journal upgraded on resume), atomically:
+        the new file is written and fsynced beside the old one, then renamed over it."""
+        self._writer.close()
+        tmp = f"{self.path}.upgrade"
+        writer = JsonlWriter(tmp)
+        try:
+            for record in records:
+                writer.append(record)
+        finally:
+            writer.close()
+        os.replace(tmp, self.path)
+        self.records = list(records)
+        self._writer = JsonlWriter(self.path)
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,142 @@
+"""Wide population training: K candidate losses trained as one network (`WideModel`).
+
+`WidePopulation` has `PopulationTrainer`'s interface (assign, deactivate, train_step,
+epoch_metrics, evaluate, slot_weights) but holds the K candidates in one wide network:
+grouped convolutions, per-channel BatchNorm, one einsum head. A step computes all K at
+once, so its kernels do not grow with K.
+
+Each candidate trains as its solo run would: `assign(slot, genome, seed)` builds the
+model `train(seed=seed)` would start from and copies its weights into the slot; its loss is
+the interpreted loss of its genome over its own predictions, reduced as Keras reduces it.
+Adam is element-wise, so one update over the stacked weights is K independent Adams; each
+candidate keeps its own step count (bias correction and learning-rate schedule), as a
+fresh optimizer per candidate would. An inactive candidate (empty slot, finished, NaN) is
+frozen: its weights, BatchNorm statistics and moments are restored element-wise by a
+select, so nothing of it, NaN included, reaches the others. Dropout masks are independent
+draws per element, not the solo run's.
+
+Nothing traced depends on which genomes are loaded (`trace_counts`).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from lossevo.losses.interpreted import interpreted_loss
+from lossevo.models import get as get_model
+from lossevo.models.wide import WIDE_MODELS, WideModel
+from lossevo.space.protocol import Genome
+from lossevo.training import recipes as recipes_lib
+from lossevo.training.build import builder_kwargs, make_schedule
+from lossevo.training.population_base import PopulationBase, resolve_jit
+
+BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam's defaults, as the recipes use it
+
+
+def wide_support(model: str, recipe: recipes_lib.Recipe) -> str | None:
+    """Why `model` under `recipe` cannot train wide, or None when it can."""
+    if model not in WIDE_MODELS:
+        return f"model {model!r} has no wide form (wide: {', '.join(WIDE_MODELS)})"
+    if recipe.optimizer != "adam":
+        return f"recipe {recipe.name!r} uses {recipe.optimizer}, the wide trainer has Adam only"
+    if recipe.kernel_l2 or recipe.progressive:
+        return f"recipe {recipe.name!r} uses weight decay or progressive resizing"
+    return None
+
+
+class WidePopulation(PopulationBase):
+    """K candidates as one wide network, trained in one compiled step (module docstring).
+
+    Args: as `PopulationTrainer`'s.
+    """
+
+    def __init__(self, model: str, num_classes: int, recipe: recipes_lib.Recipe, population: int,
+                 label_smoothing: float = 0.0, jit_compile: bool | str = "auto",
+                 image_size: tuple[int, int] | None = None):  # fmt: skip
+        if population < 1:
+            raise ValueError(f"population must be >= 1, got {population}")
+        reason = wide_support(model, recipe)
+        if reason:
+            raise ValueError(reason)
+        self.model_name, self.num_classes, self.recipe = model, num_classes, recipe
+        self.population, self.label_smoothing = population, float(label_smoothing)
+        self.image_size = image_size
+        self.net = WideModel(self._build(0), population)
+        self.weights = self.net.trainable_variables
+        self.statistics = self.net.statistics  # BatchNorm's moving means and variances
+        self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.weights]
+        self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.weights]
+        self.steps = tf.Variable(np.zeros(population, np.float32), trainable=False, name="steps")
+        self.schedule = make_schedule(recipe)
+        self._init_slots(population)
+        jit = resolve_jit(jit_compile)
+        self._train_fn = tf.function(self._train_step, jit_compile=jit)
+        self._eval_fn = tf.function(self._eval_step, jit_compile=jit)
+
+    def _build(self, seed: int) -> keras.Model:
+        keras.utils.set_random_seed(seed)
+        kwargs = builder_kwargs(self.recipe, self.model_name, image_size=self.image_size)
+        return get_model(self.model_name, self.num_classes, **kwargs)
+
+    # -- candidates ---------------------------------------------------------------------
+    def assign(self, slot: int, genome: Genome, seed: int) -> None:
+        """Loads a candidate into `slot`: its genome code, the weights `train(seed=seed)` would
+        start from, zero moments and step; activates it (no re-trace)."""
+        solo = self._build(seed)
+        self.net.load(slot, solo)
+        del solo
+        one = self.net.spread(tf.one_hot(slot, self.population, on_value=True, off_value=False))
+        for moments in (self.m, self.v):
+            for var, moment in zip(self.weights, moments, strict=True):
+                moment.assign(tf.where(one[id(var)], 0.0, moment))
+        self.steps[slot].assign(0.0)
+        self._load_code(slot, genome)
+
+    def slot_weights(self, slot: int) -> list[np.ndarray]:
+        """Candidate `slot`'s weights in its solo model's order."""
+        return self.net.slot_weights(slot)
+
+    # -- compiled steps -----------------------------------------------------------------
+    def _inputs(self, x: tf.Tensor) -> tf.Tensor:
+        """`[1, B, H, W, 3]` → the shared batch; `[K, B, H, W, 3]` → `[B, H, W, K·3]`."""
+        if x.shape[0] == 1:
+            return x[0]
+        stacked = tf.transpose(x, [1, 2, 3, 0, 4])
+        return tf.reshape(stacked, [*stacked.shape[:3], -1])
+
+    def _train_step(self, x: tf.Tensor, y: tf.Tensor) -> None:
+        self.trace_counts["train"] += 1
+        active = tf.identity(self.active)
+        batch = y.shape[1]
+        statistics = [tf.identity(v) for v in self.statistics]
+        with tf.GradientTape() as tape:
+            preds = self.net(self._inputs(x), training=True)  # [K, B, classes]
+            targets = y if y.shape[0] > 1 else tf.broadcast_to(y, preds.shape)
+            values = interpreted_loss(self.ops, self.args, self.sign, targets, preds, self.label_smoothing)
+            losses = tf.math.divide_no_nan(tf.reduce_sum(values, -1), float(batch))  # Keras' reduction
+            total = tf.reduce_sum(tf.where(active, losses, 0.0))
+        grads = tape.gradient(total, self.weights)
+        lr = tf.cast(self.schedule(self.steps), tf.float32)  # each candidate's own step
+        step = self.steps + 1.0
+        alpha = lr * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
+        keep, rate = self.net.spread(active), self.net.spread(alpha)
+        for var, grad, m, v in zip(self.weights, grads, self.m, self.v, strict=True):
+            on = keep[id(var)]
+            new_m = m + (grad - m) * (1.0 - BETA_1)
+            new_v = v + (tf.square(grad) - v) * (1.0 - BETA_2)
+            new_var = var - (new_m * rate[id(var)]) / (tf.sqrt(new_v) + EPSILON)
+            m.assign(tf.where(on, new_m, m))
+            v.assign(tf.where(on, new_v, v))
+            var.assign(tf.where(on, new_var, var))
+        for var, old in zip(self.statistics, statistics, strict=True):
+            var.assign(tf.where(keep[id(var)], var, old))
+        self.steps.assign(tf.where(active, step, self.steps))
+        self._record_step(active, losses, targets, preds, batch)
+
+    def _eval_step(self, x: tf.Tensor, y: tf.Tensor, weight: tf.Tensor, mask: tf.Tensor) -> None:
+        self.trace_counts["evaluate"] += 1
+        preds = self.net(x, training=False)
+        hits = tf.cast(tf.equal(tf.argmax(y, -1)[None], tf.argmax(preds, -1)), tf.float32)
+        self._record_eval(tf.reduce_sum(hits * weight[None], -1), weight, mask)

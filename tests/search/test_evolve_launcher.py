@@ -1,0 +1,148 @@
+"""experiments/evolve.py as a user runs it: SIGKILL and resume, bad flags, bad run dirs,
+and a small real search."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+SCRIPT = os.path.join(ROOT, "experiments", "evolve.py")
+STUB = ["--fitness=stub", "--initial_fitness=stub", "--population=6", "--initial_size=14", "--tournament=3",
+        "--iterations=25", "--stub_delay=0.3", "--seed=11"]  # fmt: skip
+
+
+def _cmd(workdir, *args):
+    return [sys.executable, SCRIPT, f"--workdir={workdir}", *args]
+
+
+def _finished(workdir):
+    out = []
+    with open(os.path.join(workdir, "journal.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["type"] == "finished":
+                out.append((r["candidate"], r["hash"], r["fitness"], r["status"]))
+    return out
+
+
+def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
+    ref = tmp_path / "ref"
+    done = subprocess.run(_cmd(ref, *STUB), env=ENV, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rng = random.Random(0)
+    run = tmp_path / "killed"
+    kills = 0
+    for _ in range(12):
+        proc = subprocess.Popen(_cmd(run, *STUB), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(4.5, 8.0))  # start-up takes ~3-4 s; evaluations 0.3 s each
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+        else:
+            assert proc.returncode == 0, proc.stderr.read()[-2000:]
+            break
+    final = subprocess.run(_cmd(run, *STUB), env=ENV, capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stderr[-2000:]
+    assert kills >= 2
+    assert _finished(run) == _finished(ref)
+    assert (run / "population.jsonl").read_text() == (ref / "population.jsonl").read_text()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--population=0"], "population"),
+        (["--population=50", "--initial_size=10"], "cannot exceed"),
+        (["--fitness=resnet50"], "unknown surrogate 'resnet50'; known: convnet_standard"),
+        (["--dataset=imagenet"], "unknown dataset 'imagenet'; known datasets:"),
+        (["--representation=tree", "--batched_k=4"], "graph genomes only"),
+        (["--executor=ray", "--batched_k=4"], "one candidate per Ray task"),
+        (["--no_such_flag"], "no_such_flag"),
+    ],
+)
+def test_bad_flags_are_usage_errors(tmp_path, args, message):
+    out = subprocess.run(_cmd(tmp_path / "w", *args), env=ENV, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_workdir_flag():
+    out = subprocess.run([sys.executable, SCRIPT], env=ENV, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "workdir" in out.stderr
+
+
+def test_corrupt_run_directory_names_the_file(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "journal.jsonl").write_text('{"type": "run", "schema_version": 1}\nnot json\n{"type": "x"}\n')
+    out = subprocess.run(_cmd(run, *STUB), env=ENV, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "journal.jsonl: line 2" in out.stderr
+
+
+def test_small_real_search_beats_a_random_genome(tmp_path):
+    run = tmp_path / "real"
+    args = ["--small", "--population=4", "--initial_size=8", "--iterations=3", "--synthetic_train=1500",
+            "--batched_k=4"]  # four at a time, as one wide ConvNet  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stderr[-3000:]
+    for name in ("journal.jsonl", "population.jsonl", "best.json", "progress.png", "best_phenotypes.png"):
+        assert (run / name).exists()
+    assert any(f.startswith("events") for f in os.listdir(run / "tb"))
+    best = json.loads((run / "best.json").read_text())["fitness"]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()[1:]]
+    random_init = [r["fitness"] or 0.0 for r in records if r["type"] == "finished" and r["candidate"] < 8]
+    assert best > sorted(random_init)[len(random_init) // 2]  # better than the median random genome
+    assert best > 0.2  # well above chance (0.1) on the synthetic set
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert all(r["info"]["worker_pid"] > 0 for r in evaluated)  # isolated in a worker by default
+
+
+def test_tree_search_with_the_stub_fitness(tmp_path):
+    run = tmp_path / "tree"
+    args = ["--representation=tree", "--fitness=stub", "--population=4", "--iterations=3", "--seed=3"]
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    best = json.loads((run / "best.json").read_text())
+    assert best["genome"]["kind"] == "tree" and "y" in best["formula"]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    assert records[0]["config"]["representation"] == "tree"
+    assert {r["stage"] for r in records if r["type"] == "finished"} == {"initial", "evolve"}
+    assert (run / "best_phenotypes.png").stat().st_size > 0  # any kind draws through the protocol
+
+
+def test_ray_executor_from_the_launcher(tmp_path):
+    pytest.importorskip("ray")
+    run = tmp_path / "ray"
+    args = [*STUB[:2], "--population=2", "--initial_size=3", "--tournament=2", "--iterations=1",
+            "--executor=ray", "--max_in_flight=2"]  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    pids = [r["info"]["worker_pid"] for r in evaluated]
+    assert len(evaluated) >= 3 and len(set(pids)) == len(pids)  # a fresh Ray worker process per task
+    assert "1 iterations" in out.stdout
+
+
+def test_population_batched_search_in_a_worker(tmp_path):
+    run = tmp_path / "batched"
+    args = ["--small", "--population=2", "--initial_size=4", "--tournament=2", "--iterations=2",
+            "--synthetic_train=300", "--batched_k=2", "--scale=0.05"]  # mechanics, not learning  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    assert records[0]["config"]["batch_size"] == 2
+    evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert {r["status"] for r in evaluated} <= {"ok", "rejected"}
+    assert any(r["status"] == "ok" for r in evaluated)
+    # K candidates per task: the initial population's 4 candidates ran in 2 tasks of one worker
+    init = [r["info"]["worker_pid"] for r in evaluated if r["stage"] == "init"]
+    assert len(init) == 4 and len(set(init)) == 1

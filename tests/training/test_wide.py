@@ -1,0 +1,171 @@
+"""The wide population model: K candidates as one network train as K solo runs, an inactive
+or NaN candidate changes nothing in the others, refills never re-trace, and a search with
+it journals what the same search without it does."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lossevo
+from lossevo.fitness import SurrogateFitness
+from lossevo.losses import EvolvedLoss, catalog
+from lossevo.models import get as get_model
+from lossevo.models.wide import WideModel
+from lossevo.search import SearchConfig, read_journal, run_search
+from lossevo.training import BatchedTrainer, recipes, train
+from lossevo.training.inputs import ResidentStream, train_stream
+from lossevo.training.wide import WidePopulation
+
+STEPS, PER_EPOCH, BATCH = 8, 4, 16
+GENOMES = (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, catalog.BAIKAL)
+SEEDS = (3, 11, 5)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return lossevo.data.load("synthetic", num_train=100, num_validation=40, num_test=16, seed=0)
+
+
+@pytest.fixture(scope="module")
+def recipe():  # the ConvNet surrogate's recipe (batch, /255, no shuffling), dropout off
+    return dataclasses.replace(recipes.scaled(recipes.get("convnet_standard"), STEPS, BATCH), dropout=0.0)
+
+
+@pytest.mark.parametrize("model", ["convnet", "resnet9v2_small"])
+def test_a_wide_model_computes_each_candidates_network(model):
+    solos = []
+    for seed in range(3):
+        keras.utils.set_random_seed(seed)
+        solos.append(get_model(model, 10, dropout=0.0))
+    wide = WideModel(solos[0], 3)
+    for slot, solo in enumerate(solos):
+        wide.load(slot, solo)
+    rng = np.random.default_rng(0)
+    shared = rng.normal(size=(4, 32, 32, 3)).astype(np.float32)  # one batch: an ordinary first conv
+    want = np.stack([m(shared, training=False) for m in solos])
+    np.testing.assert_allclose(wide(shared, training=False), want, atol=1e-6)
+    own = rng.normal(size=(3, 4, 32, 32, 3)).astype(np.float32)  # a batch each: grouped
+    stacked = np.transpose(own, (1, 2, 3, 0, 4)).reshape(4, 32, 32, 9)
+    want = np.stack([m(own[i], training=True) for i, m in enumerate(solos)])
+    np.testing.assert_allclose(wide(stacked, training=True), want, atol=1e-6)
+    for got, solo_var in zip(wide.slot_weights(2), solos[2].weights, strict=True):  # BN statistics too
+        np.testing.assert_allclose(got, solo_var.numpy(), atol=1e-6)
+
+
+def test_a_model_without_a_wide_form_is_refused(recipe):
+    with pytest.raises(ValueError, match="no wide form"):
+        WidePopulation("davidnet", 10, recipe, 2)
+    with pytest.raises(ValueError, match="no wide form"):
+        BatchedTrainer("davidnet", 10, recipe, 2, form="wide")
+    assert BatchedTrainer("davidnet", 10, recipe, 2).form == "copies"  # auto falls back
+
+
+def test_the_resident_stream_is_every_seeds_stream(dataset, recipe):
+    stream = ResidentStream(dataset, recipe)
+    solo = iter(train_stream(dataset, recipe, seed=7))
+    for step in range(9):  # 100 examples, batches of 16: wraps around the split
+        x, y = next(solo)
+        got_x, got_y = stream.batches([step])
+        np.testing.assert_array_equal(got_x[0], x)
+        np.testing.assert_array_equal(got_y[0], y)
+    with pytest.raises(ValueError, match="shuffles"):
+        ResidentStream(dataset, dataclasses.replace(recipe, shuffle_buffer=64))
+
+
+def test_wide_training_follows_each_solo_run(dataset, recipe):
+    trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False)
+    assert (trainer.form, trainer.data) == ("wide", "resident")
+    runs = trainer.run(dataset, GENOMES, SEEDS, steps_per_epoch=PER_EPOCH, keep_weights=True)
+    for genome, seed, run in zip(GENOMES, SEEDS, runs, strict=True):
+        solo = train("convnet", EvolvedLoss(genome), dataset, recipe, steps=STEPS, steps_per_epoch=PER_EPOCH,
+                     seed=seed, evaluate_test=False, jit_compile=False)  # fmt: skip
+        np.testing.assert_allclose(run.history["loss"], solo.history["loss"], rtol=1e-4)
+        np.testing.assert_allclose(run.history["accuracy"], solo.history["accuracy"], atol=1 / (4 * BATCH))
+        np.testing.assert_allclose(run.history["val_accuracy"], solo.history["val_accuracy"], atol=1 / 40)
+        for got, want in zip(run.weights, solo.model.weights, strict=True):  # same start, same batches
+            np.testing.assert_allclose(got, want.numpy(), atol=3e-3)
+
+
+def _slot_values(population, slot):
+    """Slot `slot`'s weights with their Adam moments, BN statistics and step count."""
+    k, net = population.population, population.net
+    index = {id(w): i for i, w in enumerate(population.weights)}
+    values = []
+    for layer in net.wide_layers:
+        for var in layer.weights:
+            arrays = [var.numpy()]
+            if id(var) in index:
+                arrays += [population.m[index[id(var)]].numpy(), population.v[index[id(var)]].numpy()]
+            for a in arrays:
+                n = a.shape[-1] // k
+                values.append(
+                    a[slot] if net.candidate_axis(layer) == 0 else a[..., slot * n : (slot + 1) * n]
+                )
+    values.append(population.steps.numpy()[slot])
+    return values
+
+
+def test_inactive_and_nan_candidates_change_nothing_in_the_others(dataset, recipe):
+    def trained(third):
+        population = WidePopulation("convnet", 10, recipe, 3, jit_compile=False)
+        for slot, (genome, seed) in enumerate(zip((catalog.CROSS_ENTROPY, catalog.BAIKAL, third), SEEDS,
+                                                  strict=True)):  # fmt: skip
+            population.assign(slot, genome, seed)
+        population.deactivate(1)
+        before = _slot_values(population, 1)
+        rng = np.random.default_rng(0)
+        for _ in range(3):
+            x = tf.constant(rng.normal(size=(3, BATCH, 32, 32, 3)).astype(np.float32))
+            population.train_step(x, tf.one_hot(rng.integers(0, 10, (3, BATCH)), 10))
+        for a, b in zip(before, _slot_values(population, 1), strict=True):
+            np.testing.assert_array_equal(a, b)  # frozen: weights, moments, BN statistics, step
+        return population
+
+    with_nan, with_ce = trained(catalog.C1), trained(catalog.CROSS_ENTROPY)  # C1: infinite at once
+    assert with_nan.nonfinite.numpy().tolist() == [False, False, True]
+    assert with_nan.active.numpy().tolist() == [True, False, False]
+    for a, b in zip(_slot_values(with_nan, 0), _slot_values(with_ce, 0), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)  # the NaN neighbour did not reach slot 0
+    nan_metrics, ce_metrics = with_nan.epoch_metrics(), with_ce.epoch_metrics()
+    assert nan_metrics["loss"][0] == pytest.approx(ce_metrics["loss"][0], rel=1e-5)
+    assert nan_metrics["steps_seen"].tolist() == [3 * BATCH, 0, BATCH]
+    assert np.isfinite(_slot_values(with_nan, 0)[0]).all()
+
+
+@pytest.mark.parametrize("data", ["resident", "candidate"])
+def test_refills_do_not_retrace(dataset, recipe, data):
+    trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 2, jit_compile=False, data=data)
+    five = (*GENOMES, catalog.A2, catalog.BESSEL)
+    runs = trainer.run(dataset, five, (1, 2, 3, 4, 5), steps_per_epoch=PER_EPOCH, stop=(1.01, 0))
+    assert all(r.stopped and len(r.history["loss"]) == 1 for r in runs)  # stopped, refilled
+    assert trainer.population.trace_counts == {"train": 1, "evaluate": 1}
+    trainer.run(dataset, five, (6, 7, 8, 9, 10), steps_per_epoch=PER_EPOCH)  # 5 on 2 slots: refills
+    assert trainer.population.trace_counts == {"train": 1, "evaluate": 1}
+    assert trainer.population._train_fn.experimental_get_tracing_count() == 1
+
+
+def test_a_search_with_the_wide_model_journals_as_one_at_a_time(tmp_path):
+    data = lossevo.data.load("synthetic", num_train=256, num_validation=64, num_test=16, seed=1)
+    config = SearchConfig(seed=2, population_size=4, initial_size=8, tournament_size=2, iterations=4,
+                          batch_size=4, initial_fitness="convnet_standard", fitness="convnet_standard")  # fmt: skip
+
+    def journal(population, workdir):
+        fitness = SurrogateFitness("convnet_standard", data, scale=0.002, jit_compile=False, threshold_scale=0.0,
+                                   batch_size=32, population=population)  # fmt: skip
+        run_search(str(workdir), config, fitness, fitness)
+        records, _ = read_journal(str(workdir / "journal.jsonl"))
+        return [r for r in records if r["type"] == "finished"]
+
+    wide, solo = journal(4, tmp_path / "wide"), journal(0, tmp_path / "solo")
+    assert [(r["candidate"], r["hash"], r["status"]) for r in wide] == [
+        (r["candidate"], r["hash"], r["status"]) for r in solo
+    ]
+    # Weights agree to rounding (oneDNN's kernels inside and outside the wide program); a
+    # validation image on a decision boundary may flip, 1/64 of accuracy.
+    differ = [
+        a["fitness"] - b["fitness"] for a, b in zip(wide, solo, strict=True) if a["fitness"] != b["fitness"]
+    ]
+    assert all(abs(d) <= 1 / 64 + 1e-9 for d in differ) and len(differ) <= 2
