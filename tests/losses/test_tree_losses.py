@@ -84,8 +84,8 @@ def test_random_trees_under_jit_compile_have_finite_gradients():
         out, grad = value_and_grad(tf.constant(y), pt)
         assert float(out) == pytest.approx(float(loss(y, p)), rel=1e-5), gp.to_text(g)
         assert np.isfinite(grad.numpy()).all(), gp.to_text(g)
-        # the value-range check bounds the loss of any one-hot target
-        assert 1e-6 <= float(out) <= 1e6
+        # the value-range rule bounds the loss's magnitude (paper 003; it may be negative)
+        assert np.isfinite(float(out)) and abs(float(out)) <= 1e6
 
 
 def _model(seed=0):
