@@ -13,7 +13,7 @@ written, flushed one by one. Imports nothing else from lossevo.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -58,6 +58,15 @@ class Progress:
             self._bar.write(text, file=self.stream)
         else:
             print(text, file=self.stream, flush=True)
+
+    def step(self, text: str, log: Any = True) -> None:
+        """One unit done: `text` is printed (`log` True), handed to `log` (a callable) or
+        dropped (anything else), then the bar advances."""
+        if log is True:
+            self.line(text)
+        elif callable(log):
+            log(text)
+        self.advance()
 
     def advance(self, n: int = 1, **postfix) -> None:
         if self._bar is not None:

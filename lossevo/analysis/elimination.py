@@ -283,12 +283,7 @@ def run_elimination(
     def record(i: int, key: str, run: int, run_seed: int, accuracy: float) -> None:
         append_result(results_path, {"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy,
                                      **identity})  # fmt: skip
-        line = f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}"
-        if log is True:
-            progress.line(line)
-        elif callable(log):
-            log(line)
-        progress.advance()
+        progress.step(f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}", log)
 
     with progress:
         return eliminate(candidates, protocol, trainer, done, record, seed)

@@ -107,12 +107,7 @@ def evaluate_losses(
                       "diverged": result.diverged}  # fmt: skip
             append_result(results_path, record)
             done[(name, run)] = record
-            line = f"{name:28s} run {run}: accuracy {accuracy}"
-            if log is True:
-                progress.line(line)
-            elif callable(log):
-                log(line)
-            progress.advance()
+            progress.step(f"{name:28s} run {run}: accuracy {accuracy}", log)
     return {name: [_reported(done[(name, r)]) for r in range(runs)] for name in losses}
 
 

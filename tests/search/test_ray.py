@@ -15,15 +15,9 @@ from lossevo import fitness  # noqa: E402
 from lossevo.search import (  # noqa: E402
     SearchConfig,
     read_journal,
-    run_search,
 )
 from lossevo.search.ray_executor import RayExecutor  # noqa: E402
-
-
-def run_search_async(workdir, config, initial, fitness_fn, executor, max_in_flight, **kwargs):
-    executor.max_in_flight = max_in_flight
-    return run_search(workdir, config, initial, fitness_fn, executor, **kwargs)
-
+from tests.search.steady import run_search_async  # noqa: E402
 
 CFG = SearchConfig(seed=2, population_size=3, initial_size=5, tournament_size=2, iterations=3,
                    initial_fitness="stub", fitness="stub")  # fmt: skip

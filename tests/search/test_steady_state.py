@@ -18,13 +18,7 @@ from lossevo.search import (
     read_journal,
     run_search,
 )
-
-
-def run_search_async(workdir, config, initial, fitness_fn, executor, max_in_flight, **kwargs):
-    """The steady-state search: `run_search` with an executor keeping `max_in_flight` running."""
-    executor.max_in_flight = max_in_flight
-    return run_search(workdir, config, initial, fitness_fn, executor, **kwargs)
-
+from tests.search.steady import run_search_async
 
 CFG = SearchConfig(seed=5, population_size=5, initial_size=10, tournament_size=3, iterations=30,
                    initial_fitness="stub", fitness="stub")  # fmt: skip
