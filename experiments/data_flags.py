@@ -11,7 +11,7 @@ from absl import app, flags
 _DATASET = flags.DEFINE_string(
     "dataset",
     None,
-    "Dataset: synthetic (offline), cifar10, cifar100, cars196, oxford_flowers102, caltech101 "
+    "Dataset: synthetic (offline), cifar10, cifar100, fashion_mnist, cars196, oxford_flowers102, caltech101 "
     "(tensorflow-datasets), npz or image_folder (your own images, with --data_path). Default: the "
     "configuration's (evolve), synthetic (the others).",
 )
@@ -29,6 +29,28 @@ _SYNTHETIC_TRAIN = flags.DEFINE_integer(
 
 
 FLAG_NAMES = ("dataset", "data_path", "data_dir", "image_size", "synthetic_train")
+
+
+def pair_data_specs(values: list[str]) -> tuple:
+    """`--pair_data` entries (`NAME`, or `npz:FILE` / `image_folder:FOLDER`) as validated
+    `DataSpec`s (tensorflow-datasets ones read `--data_dir`); a bad one is a usage error."""
+    from lossevo.data import DataSpec
+    from lossevo.data.sources import TFDS_SOURCES, DatasetUnavailableError
+    from lossevo.data.spec import synthetic
+
+    specs = []
+    for value in values:
+        name, _, path = value.partition(":")
+        try:
+            if name == "synthetic" and not path:
+                spec = synthetic(_SYNTHETIC_TRAIN.value, 500, 500)
+            else:
+                data_dir = _DATA_DIR.value if name in TFDS_SOURCES else None
+                spec = DataSpec(name, path or None, data_dir, (32, 32) if name == "image_folder" else None)
+            specs.append(spec.validate())
+        except (ValueError, DatasetUnavailableError) as e:
+            raise app.UsageError(f"--pair_data={value}: {e}") from None
+    return tuple(specs)
 
 
 def data_flags_given() -> bool:

@@ -10,8 +10,16 @@ by `lossevo.runs.run_search_setup`.
   python experiments/evolve.py --workdir=runs/cifar10
   # the authors' code's own `main`: resnet_standard, then resnet_rand_aug
   python experiments/evolve.py --workdir=runs/code_main --config=code_main
-  # paper 003's genetic programming over expression trees (n=16, T=100):
+  # paper 003's genetic programming over expression trees (n=16, T=100) as its fifth
+  # experiment ran it: InceptionV3 on CIFAR-10, Fashion-MNIST and CIFAR-100, fitness =
+  # (wins against CE, mean improvement); CE's baselines are trained once per run directory
   python experiments/evolve.py --workdir=runs/gp --representation=tree
+  # ... its other experiments: --config=paper_003_exp1 (CIFAR-10) ... paper_003_exp4
+  # ... as a CPU smoke run (InceptionV3 at 75x75, a few steps, synthetic data):
+  python experiments/evolve.py --workdir=runs/gp_small --small --representation=tree
+  # the pair fitness on your own datasets (the first by --dataset, the others by --pair_data):
+  python experiments/evolve.py --workdir=runs/pair --representation=tree --dataset=npz \
+      --data_path=a.npz --pair_data=npz:b.npz,fashion_mnist
   # a steady-state search with evaluations as Ray tasks (pip install "lossevo[ray]"):
   python experiments/evolve.py --workdir=runs/ray --executor=ray --max_in_flight=8 [--ray_address=auto]
 
@@ -26,13 +34,14 @@ from __future__ import annotations
 
 from absl import app, flags
 from common import run
-from data_flags import data_flags_given, data_spec
+from data_flags import data_flags_given, data_spec, pair_data_specs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (created; reused to resume).", required=True)
 _CONFIG = flags.DEFINE_string(
     "config",
     None,
-    "Named setup (lossevo.configs): paper_002 (default), code_main, paper_003, small, small_tree.",
+    "Named setup (lossevo.configs): paper_002 (default), code_main, paper_003 (--representation=tree), "
+    "paper_003_exp1 ... paper_003_exp4, small, small_tree.",
 )
 _SMALL = flags.DEFINE_bool("small", False, "Smoke-run sizes on the offline synthetic data (--config=small).")
 _REPR = flags.DEFINE_enum("representation", None, ["graph", "tree"],
@@ -51,6 +60,20 @@ _INITIAL = flags.DEFINE_string(
     "initial_fitness", None, "Fitness of the initial stage (SURROGATES or 'stub')."
 )
 _FITNESS = flags.DEFINE_string("fitness", None, "Fitness of the rescore and evolution stages.")
+_OBJECTIVE = flags.DEFINE_enum(
+    "objective",
+    None,
+    ["accuracy", "ce_pair"],
+    "What a candidate's fitness is: "
+    "'accuracy' (the surrogate's validation accuracy) or 'ce_pair' (paper 003: wins "
+    "against CE and mean improvement over --dataset and --pair_data).",
+)
+_PAIR_DATA = flags.DEFINE_list(
+    "pair_data",
+    None,
+    "More datasets of --objective=ce_pair (implies it): NAME "
+    "(fashion_mnist, cifar100, synthetic, ...), npz:FILE or image_folder:FOLDER.",
+)
 _PAIRING = flags.DEFINE_enum("pairing", None, ["paper_002", "code_main"],
                              "A published (initial fitness, fitness) pair.")  # fmt: skip
 _FLIP_RULE = flags.DEFINE_enum(
@@ -122,6 +145,10 @@ def setup_from_flags():
         changes["batch_size"] = max(_K.value, changes.get("batch_size", setup.search.batch_size))
     if data_flags_given():
         changes["data"] = data_spec()
+    if _OBJECTIVE.value is not None or _PAIR_DATA.value is not None:
+        changes["objective"] = _OBJECTIVE.value or "ce_pair"
+        keep = setup.pair_data if changes["objective"] == "ce_pair" else ()
+        changes["pair_data"] = keep if _PAIR_DATA.value is None else pair_data_specs(_PAIR_DATA.value)
     setup = setup.replace(**changes)
     try:
         return setup.validate()

@@ -5,8 +5,10 @@
 |---|---|
 | `paper_002` | 1,000 → 100, 2,000 iterations; convnet_standard → effnet_rand_aug; CIFAR-10 |
 | `code_main` | the authors' code's `main`: resnet_standard → resnet_rand_aug, 4,000 iterations |
-| `paper_003` | expression-tree GP, n = 16, T = 100 |
-| `small`, `small_tree` | CPU smoke runs on the offline synthetic data |
+| `paper_003` | expression-tree GP, n = 16, T = 100, paper 003's fifth experiment (found NGL): InceptionV3 on CIFAR-10, Fashion-MNIST, CIFAR-100, (wins against CE, mean improvement) |
+| `paper_003_exp1` … `exp4` | its other experiments: one dataset, from scratch or fine-tuned, 1 or 3 runs |
+| `small` | CPU smoke run of paper 002's search on the offline synthetic data |
+| `small_tree` | CPU smoke run of paper 003's GP (InceptionV3 at 75x75) on the synthetic data |
 """
 
 from lossevo.configs.searches import SEARCHES

@@ -28,12 +28,37 @@ def code_main() -> SearchSetup:
     return SearchSetup(search, DataSpec("cifar10"), description=code_main.__doc__)
 
 
+def _p003(fitness: str, data: str, description: str, **kwargs) -> SearchSetup:
+    search = SearchConfig(representation="tree", initial_fitness=fitness, fitness=fitness)  # n = 16, T = 100
+    return SearchSetup(search, DataSpec(data), description=description, **kwargs)
+
+
 def paper_003() -> SearchSetup:
-    """Paper 003's genetic programming over expression trees: n = 16, T = 100, CIFAR-10."""
-    search = SearchConfig(
-        representation="tree", initial_fitness="convnet_standard", fitness="convnet_standard"
-    )  # n = 16, T = 100: the tree representation's budget
-    return SearchSetup(search, DataSpec("cifar10"), description=paper_003.__doc__)
+    """Paper 003's GP (n = 16, T = 100) as its fifth experiment ran it, the one that found
+    NGL: InceptionV3 from scratch on CIFAR-10, Fashion-MNIST and CIFAR-100, fitness = (wins
+    against CE, mean improvement)."""
+    return _p003("inception_003", "cifar10", paper_003.__doc__.split("\n")[0], objective="ce_pair",
+                 pair_data=(DataSpec("fashion_mnist"), DataSpec("cifar100")))  # fmt: skip
+
+
+def paper_003_exp1() -> SearchSetup:
+    """Paper 003's first experiment: InceptionV3 from scratch on CIFAR-10, one run."""
+    return _p003("inception_003", "cifar10", paper_003_exp1.__doc__)
+
+
+def paper_003_exp2() -> SearchSetup:
+    """Paper 003's second experiment: InceptionV3 from scratch on Fashion-MNIST, 3 runs."""
+    return _p003("inception_003_x3", "fashion_mnist", paper_003_exp2.__doc__)
+
+
+def paper_003_exp3() -> SearchSetup:
+    """Paper 003's third experiment: ImageNet InceptionV3 fine-tuned on CIFAR-10, one run."""
+    return _p003("inception_003_finetune", "cifar10", paper_003_exp3.__doc__)
+
+
+def paper_003_exp4() -> SearchSetup:
+    """Paper 003's fourth experiment: ImageNet InceptionV3 fine-tuned on Fashion-MNIST, 3 runs."""
+    return _p003("inception_003_finetune_x3", "fashion_mnist", paper_003_exp4.__doc__)
 
 
 def small() -> SearchSetup:
@@ -48,12 +73,18 @@ def small() -> SearchSetup:
 
 
 def small_tree() -> SearchSetup:
-    """A CPU smoke run of the tree search: n = 4, T = 3, the ConvNet surrogate at 10%."""
-    search = SearchConfig(population_size=4, initial_size=4, tournament_size=3, iterations=3,
-                          representation="tree", initial_fitness="convnet_standard",
-                          fitness="convnet_standard")  # fmt: skip
-    return SearchSetup(search, synthetic(2000, 1000, 10), scale=0.1, threshold_scale=0.5, surrogate_batch=32,
-                       description=small_tree.__doc__)  # fmt: skip
+    """A CPU smoke run of paper 003's GP: n = 4, T = 1, its InceptionV3 fitness at the
+    smallest input Keras takes (75x75), 20 steps of batch 16, on the offline synthetic data
+    (about a minute per candidate on 2 cores)."""
+    search = SearchConfig(population_size=4, initial_size=4, tournament_size=3, iterations=1,
+                          representation="tree", initial_fitness="inception_003_small",
+                          fitness="inception_003_small")  # fmt: skip
+    return SearchSetup(search, synthetic(400, 100, 10), scale=20 / 17600, surrogate_batch=16,
+                       description=small_tree.__doc__.split("\n")[0])  # fmt: skip
 
 
-SEARCHES = {f.__name__: f for f in (paper_002, code_main, paper_003, small, small_tree)}
+SEARCHES = {
+    f.__name__: f
+    for f in (paper_002, code_main, paper_003, paper_003_exp1, paper_003_exp2, paper_003_exp3, paper_003_exp4,
+              small, small_tree)
+}  # fmt: skip

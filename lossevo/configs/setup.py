@@ -13,6 +13,7 @@ from typing import Any
 
 from lossevo.data.pipelines import technique_names
 from lossevo.data.spec import DataSpec
+from lossevo.fitness.pair import PairFactory
 from lossevo.fitness.plans import canonical_name
 from lossevo.fitness.stub import StubFactory
 from lossevo.fitness.surrogates import SurrogateFactory
@@ -20,6 +21,7 @@ from lossevo.search.config import SearchConfig
 from lossevo.space import registry
 
 STUB = "stub"
+OBJECTIVES = ("accuracy", "ce_pair")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +37,11 @@ class SearchSetup:
       augmentation: override the surrogates' augmentation technique.
       batched_k: train K candidates at once (population-batched evaluation); 0: one at a time.
       stub_delay, stub_hang: the stub fitness's seconds per evaluation, and per "hung" one.
+      objective: "accuracy" (the surrogate's validation accuracy on `data`) or "ce_pair"
+        (paper 003's fifth experiment: wins against CE and the mean improvement over
+        `data` and `pair_data`, `lossevo.fitness.pair`; CE's baselines are trained once
+        per run directory).
+      pair_data: the datasets after `data` of a "ce_pair" objective.
       description: what the setup is.
     """
 
@@ -47,6 +54,8 @@ class SearchSetup:
     batched_k: int = 0
     stub_delay: float = 0.0
     stub_hang: float = 0.0
+    objective: str = "accuracy"
+    pair_data: tuple[DataSpec, ...] = ()
     description: str = ""
 
     def replace(self, **changes: Any) -> SearchSetup:
@@ -82,9 +91,22 @@ class SearchSetup:
             raise ValueError(
                 f"batch_size ({self.search.batch_size}) must be at least batched_k ({self.batched_k})"
             )
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
+        if self.pair_data and self.objective != "ce_pair":
+            raise ValueError("pair_data (--pair_data) names the further datasets of objective 'ce_pair'")
+        if self.objective == "ce_pair" and STUB in self.fitness_names():
+            raise ValueError(
+                "objective 'ce_pair' compares trained surrogates with CE; the stub fitness trains none"
+            )
         if any(name != STUB for name in self.fitness_names()):
-            self.data.validate()
+            for spec in self.datasets():
+                spec.validate()
         return self
+
+    def datasets(self) -> tuple[DataSpec, ...]:
+        """The datasets the fitness trains on: `data`, then a "ce_pair" objective's others."""
+        return (self.data, *self.pair_data)
 
     def fitness_names(self) -> tuple[str, ...]:
         """The fitness functions the search evaluates with: the initial stage's and the
@@ -96,21 +118,43 @@ class SearchSetup:
     def journal_config(self) -> SearchConfig:
         """The `SearchConfig` a journal records: the engine's, with the fitness settings in
         `extra` (the dataset by name and source, not by where tensorflow-datasets keeps it)."""
-        data = {"name": self.data.name, "path": self.data.path, "options": dict(self.data.options)}
-        if self.data.image_size is not None:
-            data["image_size"] = list(self.data.image_size)
-        extra = {"dataset": self.data.name, "data": data, "scale": self.scale,
+        extra = {"dataset": self.data.name, "data": _data_json(self.data), "scale": self.scale,
                  "threshold_scale": self.threshold_scale, "augmentation": self.augmentation,
                  "surrogate_batch": self.surrogate_batch}  # fmt: skip
         if self.batched_k:
             extra["batched_k"] = self.batched_k
+        if self.objective != "accuracy":  # absent by default: run directories of earlier builds resume
+            extra["objective"] = self.objective
+            extra["pair_data"] = [_data_json(d) for d in self.pair_data]
         return dataclasses.replace(self.search, extra={**self.search.extra, **extra})
 
-    def factory(self, name: str) -> StubFactory | SurrogateFactory:
-        """The picklable factory of the fitness `name` (a surrogate or "stub")."""
+    def factory(
+        self, name: str, ce_accuracies: tuple[float, ...] | None = None
+    ) -> StubFactory | SurrogateFactory | PairFactory:
+        """The picklable factory of the fitness `name` (a surrogate or "stub"); for the
+        "ce_pair" objective, CE's accuracy on each of `datasets()` (`lossevo.runs.baselines`)."""
         if name == STUB:
             return StubFactory(STUB, self.stub_delay, self.stub_hang)
-        return SurrogateFactory.make(
-            name, self.data.name, self.data.kwargs(), scale=self.scale, augmentation=self.augmentation,
-            threshold_scale=self.threshold_scale, population=self.batched_k, batch_size=self.surrogate_batch,
+        if self.objective == "ce_pair":
+            if ce_accuracies is None or len(ce_accuracies) != len(self.datasets()):
+                raise ValueError("objective 'ce_pair' needs CE's validation accuracy on each dataset")
+            return PairFactory(self.dataset_factories(name), tuple(float(a) for a in ce_accuracies))
+        return self.dataset_factories(name)[0]
+
+    def dataset_factories(self, name: str) -> tuple[SurrogateFactory, ...]:
+        """The surrogate `name` on each of `datasets()`."""
+        return tuple(
+            SurrogateFactory.make(
+                name, spec.name, spec.kwargs(), scale=self.scale, augmentation=self.augmentation,
+                threshold_scale=self.threshold_scale, population=self.batched_k, batch_size=self.surrogate_batch,
+            )
+            for spec in self.datasets()
         )  # fmt: skip
+
+
+def _data_json(spec: DataSpec) -> dict[str, Any]:
+    """A dataset as a journal header records it (by name and source, not where tfds keeps it)."""
+    data = {"name": spec.name, "path": spec.path, "options": dict(spec.options)}
+    if spec.image_size is not None:
+        data["image_size"] = list(spec.image_size)
+    return data

@@ -5,6 +5,7 @@ from lossevo.data.pipelines import AugmentConfig, make_pipeline, normalize, tech
 from lossevo.data.progressive import PHASE_TABLES, Phase, ProgressiveSchedule, phase_pipeline
 from lossevo.data.sources import DatasetUnavailableError, ImageDataset, load
 from lossevo.data.spec import DataSpec
+from lossevo.data.splits import RandomSplits
 
 __all__ = [
     "PHASE_TABLES",
@@ -14,6 +15,7 @@ __all__ = [
     "ImageDataset",
     "Phase",
     "ProgressiveSchedule",
+    "RandomSplits",
     "augment",
     "load",
     "make_pipeline",

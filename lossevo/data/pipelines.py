@@ -34,10 +34,12 @@ TECHNIQUES: dict[str, tuple[str, ...]] = {
     "all": ("crop_flip", "randaug", "cutout", "mixup"),
     # The authors' progressive-RandAugment input: resize, then RandAugment alone.
     "randaug_only": ("randaug",),
+    # Paper 003's Keras ImageDataGenerator: shift 0.1, zoom 0.2, horizontal flip.
+    "shift_zoom_flip": ("shift_zoom_flip",),
 }
 
 # Model input scalings of uint8 images (see `normalize`).
-SCALINGS = ("model_garden", "unit")
+SCALINGS = ("model_garden", "unit", "inception")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +58,8 @@ class AugmentConfig:
     image_size: tuple[int, int] | None = None  # resize to this first (None: keep)
     crop_size: tuple[int, int] | None = None  # random crop to this instead of pad-and-crop
     scaling: str = "model_garden"  # model input scaling, a key of SCALINGS
+    shift: float = 0.1  # shift_zoom_flip: largest shift, a fraction of the height and width
+    zoom: float = 0.2  # shift_zoom_flip: zoom factors drawn from [1 - zoom, 1 + zoom] per axis
 
     def __post_init__(self):
         if self.scaling not in SCALINGS:
@@ -73,9 +77,12 @@ def _check(technique: str) -> tuple[str, ...]:
 
 
 def normalize(images: tf.Tensor, scaling: str = "model_garden") -> tf.Tensor:
-    """Model input from uint8 images: `(x - 127.5) / 128` ("model_garden") or `x / 255`
-    ("unit", the authors' `preprocess_image` of the non-augmented surrogates)."""
+    """Model input from uint8 images: `(x - 127.5) / 128` ("model_garden"), `x / 255`
+    ("unit", the authors' `preprocess_image` of the non-augmented surrogates) or
+    `x / 127.5 - 1` ("inception", Keras' `inception_v3.preprocess_input`, paper 003)."""
     x = tf.cast(images, tf.float32)
+    if scaling == "inception":
+        return x / 127.5 - 1.0
     return (x - 127.5) / 128.0 if scaling == "model_garden" else x / 255.0
 
 
@@ -99,6 +106,10 @@ def augment_batch(
         )  # fmt: skip
     if "cutout" in steps:
         images = ops.cutout(images, config.cutout_size // 2, seeds[1], replace=0)
+    if "shift_zoom_flip" in steps:  # a seed of its own: the other steps' draws stay as they were
+        images = basic.shift_zoom_flip_batch(
+            images, tf.random.experimental.stateless_fold_in(seed, 5), config.shift, config.zoom, config.flip
+        )
     if "mixup" in steps:
         images, labels = basic.mixup(images, labels, seeds[2], config.mixup_alpha)
     if "cutmix" in steps:

@@ -5,8 +5,10 @@
   them shuffled, so they are put back in order by their `id`), the first 90% (45,000) for
   training and the last 10% (5,000) for validation, as the authors' `train_ind`/`val_ind`;
   test on the test set.
-- `cars196`, `oxford_flowers102`, `caltech101`: tensorflow-datasets; validation is the last
-  10% of the training split (Flowers102 uses its own validation split).
+- `cars196`, `oxford_flowers102`, `caltech101`, `fashion_mnist`: tensorflow-datasets;
+  validation is the last 10% of the training split (Flowers102 uses its own validation
+  split). Fashion-MNIST's 28×28 grayscale images become RGB in the pipelines. Paper 003's
+  surrogates draw a fresh random split per run instead (`lossevo.data.splits`).
 - `synthetic`: generated, no download (see `lossevo.data.synthetic`).
 - `npz`: a `.npz` file with `x_train`, `y_train`, `x_test`, `y_test` (and optionally
   `x_val`, `y_val`; otherwise the last 10% of train validates).
@@ -64,6 +66,7 @@ TFDS_SOURCES: dict[str, _TfdsSource] = {
     "cars196": _TfdsSource("cars196", ("train[:90%]", "train[90%:]", "test"), None),
     "oxford_flowers102": _TfdsSource("oxford_flowers102", ("train", "validation", "test"), None),
     "caltech101": _TfdsSource("caltech101", ("train[:90%]", "train[90%:]", "test"), None),
+    "fashion_mnist": _TfdsSource("fashion_mnist", ("train[:90%]", "train[90%:]", "test"), (28, 28)),
 }
 
 

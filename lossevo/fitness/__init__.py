@@ -6,7 +6,7 @@ import warnings
 
 from lossevo.fitness import pair, plans, rules, surrogates
 from lossevo.fitness.isolated import IsolatedFitness, WorkerDiedError, WorkerPool
-from lossevo.fitness.pair import CEComparisonFitness
+from lossevo.fitness.pair import CEComparisonFitness, PairFactory
 from lossevo.fitness.plans import ALIASES, PAIRINGS, SURROGATES, SurrogateSpec, canonical_name
 from lossevo.fitness.stub import HashFitness, StubFactory
 from lossevo.fitness.surrogates import SurrogateFactory, SurrogateFitness
@@ -30,6 +30,7 @@ __all__ = [
     "FitnessResult",
     "HashFitness",
     "IsolatedFitness",
+    "PairFactory",
     "StubFactory",
     "SurrogateFactory",
     "SurrogateFitness",

@@ -11,6 +11,9 @@
    one with lower mean second value" is better; lossevo reads the second value there as
    the mean deterioration, i.e. the same as a higher mean improvement.)
 
+From a launcher (`--objective=ce_pair`) the CE baselines are trained once per run and
+kept in the run directory (`lossevo.runs.baselines`); `PairFactory` builds the fitness.
+
 `encode_pair` maps the pair to one float, `wins + 1/2 + arctan(improvement)/π`, which
 lies in `(wins, wins + 1)` and orders exactly like the pair, so the engines, the journal
 and the search loop keep a plain float fitness; `decode_pair` inverts it.
@@ -18,8 +21,10 @@ and the search loop keep a plain float fitness; `decode_pair` inverts it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from lossevo.search.types import Fitness, FitnessResult
 
@@ -91,3 +96,24 @@ class CEComparisonFitness:
             info = {"accuracies": accuracies, "wins": wins, "improvement": improvement}
             out.append(FitnessResult(encode_pair(wins, improvement), "ok", info))
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class PairFactory:
+    """Builds a `CEComparisonFitness` from plain values (picklable and hashable, so a worker
+    process or a Ray task can build it): one fitness factory per dataset (such as
+    `SurrogateFactory`) and CE's validation accuracy under each (`lossevo.runs` trains and
+    caches them in the run directory)."""
+
+    per_dataset: tuple[Any, ...]
+    ce_accuracies: tuple[float, ...]
+
+    @property
+    def name(self) -> str:
+        return "ce_pair(" + ",".join(f"{f.name}@{getattr(f, 'dataset', '?')}" for f in self.per_dataset) + ")"
+
+    def time_limit(self, candidates: int) -> float:
+        return sum(float(f.time_limit(candidates)) for f in self.per_dataset)
+
+    def __call__(self) -> CEComparisonFitness:
+        return CEComparisonFitness([f() for f in self.per_dataset], self.ce_accuracies, self.name)

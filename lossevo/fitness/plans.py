@@ -26,20 +26,36 @@ class Stage:
 
     Attributes:
       recipe: the recipe whose schedule it follows (and whose model it trains).
-      steps: steps trained: the first `steps` of the recipe's schedule.
+      steps: steps trained: the first `steps` of the recipe's schedule (None: all of it).
       threshold: the training-accuracy threshold of the stop and pass rules.
       stop_epoch: the code's `EpochCallback(threshold, epoch=stop_epoch)`: stop at the end
         of an epoch with 0-based index `>= stop_epoch` whose training accuracy is below the
         threshold; None: no callback (pre-checks).
       rejects: the stage returns None ("rejected") when its best training accuracy stays
         below the threshold; the main run of a two-stage surrogate never rejects.
+      recipe_for: `(dataset name, recipe)` pairs: the recipe on that dataset instead
+        (paper 003 trains 50 epochs on CIFAR, 35 on Fashion-MNIST).
+      runs: training runs per candidate, their fitness averaged (paper 003: 3 on
+        Fashion-MNIST); each run has its own seed.
+      split: "dataset" (the dataset's validation split) or "random" (a fresh random 90/10
+        split of training + validation for each run, from the run's seed: paper 003).
+      measure: the stage's fitness, "best" (the best validation accuracy of any epoch, the
+        code's `nanmax`) or "final" (the trained model's: the last epoch's; paper 003).
     """
 
     recipe: str
-    steps: int
+    steps: int | None
     threshold: float
     stop_epoch: int | None = None
     rejects: bool = True
+    recipe_for: tuple[tuple[str, str], ...] = ()
+    runs: int = 1
+    split: str = "dataset"
+    measure: str = "best"
+
+    def recipe_on(self, dataset: str | None) -> str:
+        """The recipe this stage trains on `dataset` (by name)."""
+        return dict(self.recipe_for).get(dataset or "", self.recipe)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +63,21 @@ class SurrogateSpec:
     name: str
     stages: tuple[Stage, ...]
     description: str
+
+
+# Paper 003's GP fitness (§4.1, Appendix B.1): InceptionV3 with its 9-layer head, no
+# early-stopping rejection, the trained model's validation accuracy on a fresh random split.
+_FMNIST = "fashion_mnist"
+_P003_DESC = ("InceptionV3 + 9-layer head, batch 128, shift 0.1 / zoom 0.2 / flip, Adam 1e-3 with "
+              "ReduceLROnPlateau, 50 epochs (35 on Fashion-MNIST), a fresh random 90/10 split per run, the "
+              "final validation accuracy, no rejection")  # fmt: skip
+
+
+def _p003(name: str, recipe: str, runs: int, what: str, fmnist: str | None) -> SurrogateSpec:
+    recipe_for = ((_FMNIST, fmnist),) if fmnist else ()
+    stage = Stage(recipe, None, 0.0, rejects=False, recipe_for=recipe_for, runs=runs, split="random",
+                  measure="final")  # fmt: skip
+    return SurrogateSpec(name, (stage,), f"paper 003, {what}: {_P003_DESC}")
 
 
 SURROGATES: dict[str, SurrogateSpec] = {
@@ -89,6 +120,41 @@ SURROGATES: dict[str, SurrogateSpec] = {
             (Stage("convnet_standard", 800, 0.37),),
             "the ConvNet pre-check alone (the first 800 steps of convnet_standard): a cheap initial "
             "fitness of lossevo's, not the papers'",
+        ),
+        _p003(
+            "inception_003",
+            "inception_003",
+            1,
+            "from scratch, one run (experiments 1 and 5)",
+            "inception_003_fmnist",
+        ),
+        _p003(
+            "inception_003_x3",
+            "inception_003",
+            3,
+            "from scratch, 3 runs averaged (experiment 2)",
+            "inception_003_fmnist",
+        ),
+        _p003(
+            "inception_003_finetune",
+            "inception_003_finetune",
+            1,
+            "ImageNet weights fine-tuned, one run (experiment 3)",
+            "inception_003_finetune_fmnist",
+        ),
+        _p003(
+            "inception_003_finetune_x3",
+            "inception_003_finetune",
+            3,
+            "ImageNet weights fine-tuned, 3 runs averaged (experiment 4)",
+            "inception_003_finetune_fmnist",
+        ),
+        _p003(
+            "inception_003_small",
+            "inception_003_small",
+            1,
+            "its CPU smoke form at 75x75, no upsampling",
+            None,
         ),
         SurrogateSpec(
             "resnet9v2_6m",
@@ -159,19 +225,20 @@ def plan_stages(
     threshold_scale: float = 1.0,
     augmentation: str | None = None,
     batch_size: int | None = None,
+    dataset: str | None = None,
 ) -> list[StagePlan]:
-    """Each stage's budget: the recipe's schedule scaled by `scale` (at least 10 steps), of
-    which the stage trains its first `steps · scale`; epochs of up to the recipe's
-    `steps_per_epoch`; thresholds times `threshold_scale`; `batch_size` overrides every
-    stage's batch (smoke runs)."""
+    """Each stage's budget: the recipe's schedule (the stage's recipe for `dataset`) scaled
+    by `scale` (at least 10 steps), of which the stage trains its first `steps · scale`;
+    epochs of up to the recipe's `steps_per_epoch`; thresholds times `threshold_scale`;
+    `batch_size` overrides every stage's batch (smoke runs)."""
     plans = []
     for stage in spec.stages:
-        recipe = recipes_lib.get(stage.recipe)
+        recipe = recipes_lib.get(stage.recipe_on(dataset))
         if augmentation is not None:
             recipe = dataclasses.replace(recipe, augmentation=augmentation)
         if scale != 1 or batch_size is not None:
             recipe = recipes_lib.scaled(recipe, max(10, round(recipe.steps * scale)), batch_size)
-        steps = max(10, round(stage.steps * scale))
+        steps = recipe.steps if stage.steps is None else max(10, round(stage.steps * scale))
         per_epoch = min(recipe.steps_per_epoch, steps)
         plans.append(
             StagePlan(stage, recipe.model, recipes_lib.truncated(recipe, steps), steps, per_epoch,

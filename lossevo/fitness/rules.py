@@ -8,7 +8,8 @@ authors' code (`fitness_functions.py`) decides:
   *training* accuracy of any epoch, stays below its threshold; a run the `EpochCallback`
   stopped that once passed the threshold keeps its best validation accuracy.
 lossevo adds one case the code leaves to NumPy: no finite validation accuracy at all is a
-failed evaluation.
+failed evaluation. Paper 003's stages read the trained model's (final) validation accuracy
+instead, and average it over their runs (`mean_verdict`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 PASS, REJECTED, FAILED = "pass", "rejected", "failed"
+MEASURES = ("best", "final")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _finite(values: Sequence[float]) -> list[float]:
 
 
 def judge_stage(
-    history: Mapping[str, Sequence[float]], threshold: float, rejects: bool, steps: int
+    history: Mapping[str, Sequence[float]], threshold: float, rejects: bool, steps: int, measure: str = "best"
 ) -> StageVerdict:
     """The outcome of one surrogate stage from its history.
 
@@ -51,15 +53,35 @@ def judge_stage(
       rejects: whether the stage rejects (the code's `return None`): pre-checks and
         single-stage surrogates do; the main run of a two-stage surrogate does not.
       steps: the training steps the stage ran, for the reason text.
+      measure: "best" (the code's `nanmax` of the validation accuracy) or "final" (the
+        trained model's, paper 003: the last epoch's, which must be finite).
     """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
     nonfinite = any(not math.isfinite(v) for v in history.get("loss", ()) if v is not None)
     train = _finite(history.get("accuracy", ()))
     best_train = max(train) if train else 0.0
     if rejects and best_train < threshold:
         reason = f"max train acc {best_train:.3f} < {threshold:.3g} at step {steps}"
         return StageVerdict(REJECTED, None, reason, nonfinite)
+    if measure == "final":
+        last = list(history.get("val_accuracy", ()))[-1:]
+        if not _finite(last):
+            reason = "non-finite loss" if nonfinite else "no finite final validation accuracy"
+            return StageVerdict(FAILED, None, reason, nonfinite)
+        return StageVerdict(PASS, float(last[0]), "", nonfinite)
     val = _finite(history.get("val_accuracy", ()))
     if not val:
         reason = "non-finite loss before any validation" if nonfinite else "no validation accuracy"
         return StageVerdict(FAILED, None, reason, nonfinite)
     return StageVerdict(PASS, max(val), "", nonfinite)
+
+
+def mean_verdict(verdicts: Sequence[StageVerdict]) -> StageVerdict:
+    """Several runs of a stage as one (paper 003's averaged runs): the first run that did
+    not pass, else the mean of the runs' fitness."""
+    failed = next((v for v in verdicts if not v.passed), None)
+    if failed is not None:
+        return failed
+    fitness = sum(float(v.fitness) for v in verdicts) / len(verdicts)
+    return StageVerdict(PASS, fitness, "", any(v.nonfinite for v in verdicts))

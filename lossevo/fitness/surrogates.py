@@ -12,18 +12,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from lossevo.data.sources import ImageDataset, load
+from lossevo.data.splits import RandomSplits
 from lossevo.fitness.plans import StagePlan, canonical_name, fitness_name, get_spec, plan_stages
-from lossevo.fitness.rules import judge_stage
+from lossevo.fitness.rules import StageVerdict, judge_stage, mean_verdict
 from lossevo.search.types import EvaluationError, FitnessResult, GenomeLike, error_text
 from lossevo.training.trainer import make_trainer
 
 
 def stage_info(plan: StagePlan, history: dict[str, list[float]], verdict) -> dict[str, Any]:
-    """What the journal keeps of a stage."""
+    """What the journal keeps of a stage (of a run of it)."""
     return {"model": plan.model, "steps": plan.steps, "epochs": len(history.get("loss", [])),
             "best_val_accuracy": verdict.fitness, "status": verdict.status,
             "max_train_accuracy": max(history.get("accuracy", [0.0]) or [0.0]),
             "nonfinite": verdict.nonfinite}  # fmt: skip
+
+
+def run_seed(seed: int, run: int) -> int:
+    """The seed of a candidate's `run`-th training run (run 0: its own seed)."""
+    return (int(seed) + 1_000_003 * run) % (2**31)
 
 
 class SurrogateFitness:
@@ -66,12 +72,19 @@ class SurrogateFitness:
         form: str = "auto",
     ):
         self.spec = get_spec(name)
+        per_run = [st for st in self.spec.stages if st.runs > 1 or st.split != "dataset"]
+        if population and per_run:
+            raise ValueError(
+                f"surrogate {self.spec.name!r} trains each candidate on splits and runs of its own; "
+                "train it one candidate at a time (population 0, --batched_k=0)"
+            )
+        self.splits = RandomSplits(dataset) if per_run else None
         shared = "+shared_data" if population and data == "shared" else ""
         self.name = fitness_name(self.spec.name, augmentation) + shared
         self.dataset, self.scale, self.population = dataset, scale, population
         self.augmentation, self.jit_compile = augmentation, jit_compile
         self.threshold_scale = threshold_scale
-        self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation, batch_size)
+        self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation, batch_size, dataset.name)
         self.trainers = [
             make_trainer(plan.model, dataset.num_classes, plan.recipe, population, jit_compile, dataset.image_size,
                          data, shuffle_buffer, form)
@@ -89,14 +102,12 @@ class SurrogateFitness:
             for plan, trainer in zip(self.plans, self.trainers, strict=True):
                 if not alive:
                     break
-                stop = None if plan.stop_epoch is None else (plan.threshold, plan.stop_epoch)
-                runs = trainer.run(self.dataset, [genomes[i] for i in alive], [seeds[i] % (2**31) for i in alive],
-                                   steps_per_epoch=plan.steps_per_epoch, stop=stop)  # fmt: skip
+                outcomes = self._run_stage(
+                    plan, trainer, [genomes[i] for i in alive], [seeds[i] for i in alive]
+                )
                 survivors = []
-                for i, run in zip(alive, runs, strict=True):
-                    verdict = judge_stage(run.history, plan.threshold, plan.stage.rejects,
-                                          plan.steps_trained(run.history))  # fmt: skip
-                    infos[i]["stages"].append(stage_info(plan, run.history, verdict))
+                for i, (verdict, runs_info) in zip(alive, outcomes, strict=True):
+                    infos[i]["stages"].extend(runs_info)
                     if verdict.passed:
                         best[i] = verdict.fitness
                         survivors.append(i)
@@ -110,6 +121,36 @@ class SurrogateFitness:
         for i in alive:
             results[i] = FitnessResult(float(best[i]), "ok", infos[i])
         return results  # type: ignore[return-value]
+
+    def _run_stage(self, plan: StagePlan, trainer: Any, genomes: list, seeds: list[int]
+                   ) -> list[tuple[StageVerdict, list[dict[str, Any]]]]:  # fmt: skip
+        """Each candidate's verdict on a stage, and what the journal keeps of its runs."""
+        stop = None if plan.stop_epoch is None else (plan.threshold, plan.stop_epoch)
+        stage = plan.stage
+
+        def judged(run) -> StageVerdict:
+            return judge_stage(run.history, plan.threshold, stage.rejects, plan.steps_trained(run.history),
+                               stage.measure)  # fmt: skip
+
+        if stage.runs == 1 and stage.split == "dataset":  # every candidate on the same data, at once
+            runs = trainer.run(self.dataset, genomes, [s % (2**31) for s in seeds],
+                               steps_per_epoch=plan.steps_per_epoch, stop=stop)  # fmt: skip
+            return [(v, [stage_info(plan, r.history, v)]) for r, v in ((r, judged(r)) for r in runs)]
+        out = []
+        for genome, seed in zip(genomes, seeds, strict=True):
+            verdicts, infos = [], []
+            for r in range(stage.runs):
+                seed_r = run_seed(seed, r)
+                data = self.splits.draw(seed_r) if stage.split == "random" else self.dataset
+                (run,) = trainer.run(
+                    data, [genome], [seed_r], steps_per_epoch=plan.steps_per_epoch, stop=stop
+                )
+                verdicts.append(judged(run))
+                infos.append({**stage_info(plan, run.history, verdicts[-1]), "run": r, "seed": seed_r})
+                if not verdicts[-1].passed:
+                    break
+            out.append((mean_verdict(verdicts), infos))
+        return out
 
     def evaluate_one(self, genome: GenomeLike, seed: int) -> FitnessResult:
         return self.evaluate([genome], [seed])[0]
@@ -156,8 +197,9 @@ class SurrogateFactory:
         """Seconds a task of `candidates` may run before it counts as hung: ten minutes plus
         two seconds per planned training step (the papers' 8,000-step surrogates take
         minutes on a GPU; a CPU smoke run of 800 steps about 20 s)."""
-        plans = plan_stages(get_spec(self.surrogate), self.scale, self.threshold_scale, self.augmentation)
-        return 600.0 + 2.0 * sum(p.steps for p in plans) * candidates
+        plans = plan_stages(get_spec(self.surrogate), self.scale, self.threshold_scale, self.augmentation,
+                            dataset=self.dataset)  # fmt: skip
+        return 600.0 + 2.0 * sum(p.steps * p.stage.runs for p in plans) * candidates
 
     def __call__(self) -> SurrogateFitness:
         dataset = _load_cached(self.dataset, self.dataset_kwargs)

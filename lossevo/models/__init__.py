@@ -9,6 +9,7 @@
 | `wideresnet28_10` | WideResNet-28-10 | 36,497,146 |
 | `seresnext29_4x64d` | SE-ResNeXt-29 4×64d | 18,120,218 |
 | `efficientnetv2s` | EfficientNetV2-S (keras.applications) | 20,344,170 |
+| `inceptionv3` | InceptionV3 (keras.applications) with paper 003's 9-layer head | 22,082,922 |
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ import keras
 
 from lossevo.models.convnet import convnet
 from lossevo.models.davidnet import davidnet
-from lossevo.models.efficientnet import WeightsUnavailableError, efficientnetv2s
+from lossevo.models.efficientnet import efficientnetv2s
+from lossevo.models.inception import inceptionv3
 from lossevo.models.layers import VariableDropout, add_kernel_l2, set_top_dropout
 from lossevo.models.resnet9v2 import resnet9v2, resnet9v2_6m, resnet9v2_small
 from lossevo.models.seresnext import seresnext
+from lossevo.models.weights import WeightsUnavailableError
 from lossevo.models.wideresnet import wideresnet
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {
@@ -34,6 +37,7 @@ BUILDERS: dict[str, Callable[..., keras.Model]] = {
     "wideresnet28_10": wideresnet,
     "seresnext29_4x64d": seresnext,
     "efficientnetv2s": efficientnetv2s,
+    "inceptionv3": inceptionv3,
 }
 
 
@@ -59,6 +63,7 @@ __all__ = [
     "davidnet",
     "efficientnetv2s",
     "get",
+    "inceptionv3",
     "names",
     "resnet9v2",
     "resnet9v2_6m",

@@ -14,24 +14,20 @@ rescaled, and its weights (ImageNet ones included) copied over.
 
 from __future__ import annotations
 
-import os
-
 import keras
 
 from lossevo.models.layers import VariableDropout
+from lossevo.models.weights import WeightsUnavailableError, build_backbone, cached_weights_path
 
 WEIGHTS_FILE = "efficientnetv2-s_notop.h5"
 KERAS_DROP_CONNECT_RATE = 0.2  # keras.applications' default for EfficientNetV2
 
-
-class WeightsUnavailableError(RuntimeError):
-    """Pretrained weights could not be found or downloaded; the message names the file."""
+__all__ = ["WeightsUnavailableError", "efficientnetv2s", "imagenet_weights_path"]
 
 
 def imagenet_weights_path() -> str:
     """Where Keras keeps (and looks for) the ImageNet weights of EfficientNetV2-S."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(home, "models", WEIGHTS_FILE)
+    return cached_weights_path(WEIGHTS_FILE)
 
 
 def efficientnetv2s(
@@ -60,25 +56,13 @@ def efficientnetv2s(
       WeightsUnavailableError: "imagenet" weights neither cached nor downloadable; the
         message says which file to put where.
     """
-    backbone_weights = weights
-    if weights == "imagenet":
-        path = imagenet_weights_path()
-        if not os.path.exists(path) and not download:
-            raise WeightsUnavailableError(_missing(path))
-    elif weights is not None and not os.path.exists(weights):
-        raise WeightsUnavailableError(f"weights file not found: {weights}")
-    try:
-        backbone = keras.applications.EfficientNetV2S(
-            include_top=False, weights=backbone_weights, input_shape=input_shape, include_preprocessing=False
+
+    def build(w):
+        return keras.applications.EfficientNetV2S(
+            include_top=False, weights=w, input_shape=input_shape, include_preprocessing=False
         )
-    except WeightsUnavailableError:
-        raise
-    except Exception as e:
-        if weights == "imagenet":
-            raise WeightsUnavailableError(
-                f"{_missing(imagenet_weights_path())} ({type(e).__name__}: {e})"
-            ) from e
-        raise
+
+    backbone = build_backbone(build, weights, "EfficientNetV2-S", WEIGHTS_FILE, download)
     backbone = _with_drop_connect(backbone, drop_connect_rate)
     x = keras.layers.GlobalAveragePooling2D(name="top_pool")(backbone.output)
     x = VariableDropout(dropout, seed=seed, name="top_dropout")(x)
@@ -110,11 +94,3 @@ def _with_drop_connect(backbone: keras.Model, rate: float) -> keras.Model:
     out = keras.models.clone_model(backbone, clone_function=clone)
     out.set_weights(backbone.get_weights())  # the removed layers hold no weights
     return out
-
-
-def _missing(path: str) -> str:
-    return (
-        f"ImageNet weights for EfficientNetV2-S are not available offline: put the file "
-        f"{WEIGHTS_FILE} (from keras.applications' efficientnet_v2 weights) at {path}, "
-        "or pass weights='/path/to/efficientnetv2-s_notop.h5'"
-    )

@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import sys
 from typing import Any, TextIO
 
 import tensorflow as tf
 
 from lossevo.configs.setup import STUB, SearchSetup
 from lossevo.fitness.isolated import IsolatedFitness, WorkerPool
+from lossevo.runs.baselines import ce_baselines
 from lossevo.runs.outputs import write_outputs
 from lossevo.search.executors import LocalExecutor
 from lossevo.search.journal import journal_path, read_journal
@@ -80,11 +82,24 @@ class Execution:
         return STUB not in setup.fitness_names()
 
 
-def _fitness(setup: SearchSetup, name: str, pool: WorkerPool | None, execution: Execution) -> Any:
-    factory = setup.factory(name)
-    if pool is None:
-        return factory()
-    return IsolatedFitness(factory, pool, chunk_size=max(1, setup.batched_k), time_limit=execution.time_limit)
+def _fitness(setup: SearchSetup, name: str, pool: WorkerPool | None, execution: Execution, workdir: str,
+             stream: TextIO | None = None) -> Any:  # fmt: skip
+    """The fitness `name` as the search evaluates it (in the worker pool when there is one);
+    for the "ce_pair" objective, after CE's baselines are read or trained (`baselines`)."""
+
+    def built(factory: Any) -> Any:
+        if pool is None:
+            return factory()
+        return IsolatedFitness(
+            factory, pool, chunk_size=max(1, setup.batched_k), time_limit=execution.time_limit
+        )
+
+    ce = None
+    if setup.objective == "ce_pair" and name != STUB:
+        ce = ce_baselines(
+            workdir, setup, name, built, lambda text: print(text, file=stream or sys.stdout, flush=True)
+        )
+    return built(setup.factory(name, ce))
 
 
 def _scalars(workdir: str):
@@ -126,9 +141,11 @@ def run_search_setup(
 
         pool = WorkerPool(execution.recycle_every) if execution.isolates(setup) else None
         try:
-            fitness = _fitness(setup, config.fitness, pool, execution)
+            fitness = _fitness(setup, config.fitness, pool, execution, workdir, stream)
             names = setup.fitness_names()
-            initial = _fitness(setup, names[0], pool, execution) if len(names) > 1 else fitness
+            initial = (
+                _fitness(setup, names[0], pool, execution, workdir, stream) if len(names) > 1 else fitness
+            )
             callbacks = {
                 "on_iteration": on_iteration,
                 "on_result": report.on_result,

@@ -13,13 +13,16 @@ from lossevo.training import recipes as recipes_lib
 from lossevo.training.schedules import WarmupCosineDecay, WarmupLinearDecay
 
 
-def make_schedule(recipe: recipes_lib.Recipe) -> keras.optimizers.schedules.LearningRateSchedule:
+def make_schedule(recipe: recipes_lib.Recipe) -> keras.optimizers.schedules.LearningRateSchedule | float:
+    """The recipe's learning-rate schedule (a constant rate for "constant")."""
     total = recipe.total_schedule_steps
+    if recipe.schedule == "constant":
+        return recipe.peak_lr
     if recipe.schedule == "warmup_cosine":
         return WarmupCosineDecay(recipe.peak_lr, total, recipe.warmup_steps, recipe.hold_steps)
     if recipe.schedule == "warmup_linear":
         return WarmupLinearDecay(recipe.peak_lr, total, recipe.warmup_steps)
-    raise ValueError(f"unknown schedule {recipe.schedule!r}; known: warmup_cosine, warmup_linear")
+    raise ValueError(f"unknown schedule {recipe.schedule!r}; known: warmup_cosine, warmup_linear, constant")
 
 
 def make_optimizer(recipe: recipes_lib.Recipe) -> keras.optimizers.Optimizer:
@@ -54,7 +57,18 @@ def builder_kwargs(
         kwargs["dropout"] = recipe.dropout
     if recipe.kernel_l2:
         kwargs["kernel_l2"] = recipe.kernel_l2
+    kwargs.update(recipe.model_kwargs)
     return kwargs
+
+
+def plateau_callback(recipe: recipes_lib.Recipe) -> keras.callbacks.Callback | None:
+    """Keras' `ReduceLROnPlateau` as the recipe sets it, on the validation accuracy."""
+    if recipe.plateau is None:
+        return None
+    factor, patience, min_lr = recipe.plateau
+    return keras.callbacks.ReduceLROnPlateau(
+        monitor="val_accuracy", factor=factor, patience=patience, min_lr=min_lr
+    )
 
 
 def resolve_loss(loss: Any, label_smoothing: float) -> keras.losses.Loss:

@@ -8,6 +8,7 @@ weight decay, augmentation and label smoothing; progressive recipes name a phase
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from lossevo.data.pipelines import AugmentConfig
 
@@ -21,7 +22,8 @@ class Recipe:
       model: the model it was published with (`lossevo.models` name).
       optimizer: "adam" or "sgd_nesterov".
       peak_lr: the schedule's peak learning rate.
-      schedule: "warmup_cosine" or "warmup_linear".
+      schedule: "warmup_cosine", "warmup_linear", or "constant" (`peak_lr` throughout,
+        lowered only by `plateau`).
       warmup_steps, hold_steps: schedule shape.
       steps: training steps.
       schedule_steps: the schedule's length when it differs from `steps` (the EfficientNet
@@ -46,6 +48,9 @@ class Recipe:
         `EpochCallback(0.45, epoch=40)` in its elimination).
       weights: "imagenet" for fine-tuning recipes.
       dropout: top dropout (None: the model's default or the phase's).
+      plateau: `(factor, patience, min_lr)`: Keras' `ReduceLROnPlateau` on the validation
+        accuracy after every epoch (paper 003); None: none.
+      model_kwargs: more model-builder arguments as `(name, value)` pairs.
       source: where the recipe comes from.
     """
 
@@ -73,6 +78,8 @@ class Recipe:
     phase_stop: tuple[float, int] | None = None
     weights: str | None = None
     dropout: float | None = None
+    plateau: tuple[float, int, float] | None = None
+    model_kwargs: tuple[tuple[str, Any], ...] = ()
     source: str = ""
 
     @property
@@ -89,6 +96,21 @@ _RANDAUG80 = AugmentConfig(image_size=(80, 80), randaug_magnitude=5.0)
 _RANDAUG96 = AugmentConfig(image_size=(96, 96), randaug_magnitude=5.0)
 _WRN_AUG = AugmentConfig(image_size=(40, 40), crop_size=(32, 32))  # resize 40, crop 32, cutout 8, flip
 _L2 = 5e-4  # BIGBALLON/cifar-10-cnn's weight decay for WRN and SE-ResNeXt
+# Paper 003 (§4.1, Table B.2.1) and the authors' NGL example: Adam 1e-3, ReduceLROnPlateau
+# (factor 0.2, patience 5, min 1e-4, on validation accuracy), batch 128, ImageDataGenerator
+# shift 0.1 / zoom 0.2 / flip, reshuffled every epoch, inputs x / 127.5 - 1, upsampled x8
+# in the model. An epoch is one pass over 90% of the training pool: CIFAR 45,000 images
+# (352 steps) for 50 epochs, Fashion-MNIST 54,000 (422 steps) for 35.
+_P003 = "paper 003 §4.1, Table B.2.1; authors' NGL example.py"
+_INCEPTION = AugmentConfig(scaling="inception")
+_PLATEAU = (0.2, 5, 1e-4)
+
+
+def _inception(name: str, epochs: int, steps_per_epoch: int, **kw: Any) -> Recipe:
+    return Recipe(name, "inceptionv3", "adam", 1e-3, "constant", 0, epochs * steps_per_epoch, 128,
+                  augmentation="shift_zoom_flip", augment=kw.pop("augment", _INCEPTION), shuffle_buffer=60000,
+                  steps_per_epoch=steps_per_epoch, plateau=_PLATEAU, source=_P003, **kw)  # fmt: skip
+
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -109,6 +131,14 @@ RECIPES: dict[str, Recipe] = {
         Recipe("resnet9v2_6m_surrogate", "resnet9v2_6m", "adam", 1e-3, "warmup_cosine", 1000, 20000, 128,
                augmentation="base", steps_per_epoch=500,
                source=f"{_P000} §3.1 (40 epochs x 500 steps; any technique)"),
+        # Paper 003's GP fitness (InceptionV3, 9-layer head), from scratch and fine-tuned.
+        _inception("inception_003", 50, 352),
+        _inception("inception_003_fmnist", 35, 422),
+        _inception("inception_003_finetune", 50, 352, weights="imagenet"),
+        _inception("inception_003_finetune_fmnist", 35, 422, weights="imagenet"),
+        # Its CPU variant: the smallest input Keras' InceptionV3 takes (75x75), no upsampling.
+        _inception("inception_003_small", 50, 352, augment=AugmentConfig(scaling="inception", image_size=(75, 75)),
+                   model_kwargs=(("upsample", 1),)),
         # EfficientNetV2-S progressive RandAugment (SPEC §9).
         Recipe("effnetv2s_progressive", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
                augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar", steps_per_phase=16000,

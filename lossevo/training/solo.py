@@ -24,7 +24,7 @@ from lossevo.models import get as get_model
 from lossevo.models import set_top_dropout
 from lossevo.space.protocol import Genome
 from lossevo.training import recipes as recipes_lib
-from lossevo.training.build import builder_kwargs, make_optimizer, resolve_loss
+from lossevo.training.build import builder_kwargs, make_optimizer, plateau_callback, resolve_loss
 from lossevo.training.callbacks import StopBelow, StopOnNonFiniteLoss
 from lossevo.training.inputs import eval_stream, phase_stream, train_stream
 
@@ -129,6 +129,9 @@ def train(
     callbacks = [nonfinite, *callbacks]
     if phases and recipe.phase_stop is not None:
         callbacks.append(StopBelow(*recipe.phase_stop))
+    plateau = plateau_callback(recipe)
+    if plateau is not None:
+        callbacks.append(plateau)
     epochs_done = 0
 
     def fit(train_ds, val_ds, n_steps: int):

@@ -107,6 +107,11 @@ class BatchedTrainer:
             raise ValueError(f"data must be one of {', '.join(DATA_MODES)}, got {data!r}")
         if form not in FORMS:
             raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+        if recipe.plateau is not None:
+            raise ValueError(
+                f"recipe {recipe.name!r} lowers its learning rate on plateaus of each candidate's validation "
+                "accuracy; population training has one schedule per step count: train it one candidate at a time"
+            )
         wide_reason = wide_support(model, recipe)
         if form == "wide" and wide_reason:
             raise ValueError(wide_reason)

@@ -23,7 +23,7 @@ PAPER = {"convnet": 14e3, "resnet9v2_small": 30e3, "resnet9v2_6m": 6.5e6, "david
 
 
 def test_registry_lists_every_model_and_rejects_unknown():
-    assert models.names() == list(PARAMS)
+    assert models.names() == [*PARAMS, "inceptionv3"]  # paper 003's: tests/fitness/test_paper_003.py
     with pytest.raises(ValueError, match="known models: convnet, resnet9v2_small"):
         models.get("resnet50", 10)
 

@@ -62,12 +62,16 @@ def test_evolve_then_eliminate(own_data, tmp_path):
     assert (tmp_path / "elim" / "survivors.jsonl").read_text().strip() and "round 2" in out.stdout
 
 
+# evolve and eliminate run on both formats; evaluate and correlate on one each (the loaders
+# are the same for every launcher: DataSpec, tested on both in tests/data)
+@pytest.mark.parametrize("own_data", ["image_folder"], indirect=True)
 def test_evaluate(own_data, tmp_path):
     out = launch("evaluate", f"--workdir={tmp_path}", "--small", *own_data, "--losses=cross_entropy,a2",
                  "--runs=2", "--steps=4")  # fmt: skip
     assert "cross_entropy" in (tmp_path / "table.txt").read_text() and "±" in out.stdout
 
 
+@pytest.mark.parametrize("own_data", ["npz"], indirect=True)
 def test_correlate(own_data, tmp_path):
     launch(
         "correlate",

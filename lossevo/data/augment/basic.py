@@ -1,4 +1,5 @@
-"""The papers' simple techniques (SPEC §8): pad-and-crop with flips, cutout, mixup, CutMix.
+"""The papers' simple techniques (SPEC §8): pad-and-crop with flips, cutout, mixup, CutMix,
+and paper 003's shift-zoom-flip (Keras' `ImageDataGenerator`).
 
 `random_crop_flip` and `cutout` are per-image; `mixup` and `cutmix` mix the images of a
 batch and their one-hot labels. All randomness is stateless, from an explicit `[2]` seed.
@@ -6,6 +7,7 @@ batch and their one-hot labels. All randomness is stateless, from an explicit `[
 
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
 
 from lossevo.data.augment import ops
@@ -57,6 +59,49 @@ def random_crop_flip_batch(
     a2 = tf.where(flipped, w - 1.0, zero) + ox
     transforms = tf.stack([a0, zero, a2, zero, one, oy, zero, zero], axis=1)
     return ops.projective_transform(images, transforms, replace=0, output_shape=crop_size)
+
+
+def shift_zoom_transforms(
+    batch: tf.Tensor, height: tf.Tensor, width: tf.Tensor, seed: tf.Tensor, shift: float, zoom: float
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Per-image `[B, 8]` transforms (output pixel to input pixel) of Keras'
+    `ImageDataGenerator(width_shift_range=shift, height_shift_range=shift, zoom_range=zoom)`,
+    and the draws `[B, 4]` (row shift, column shift, row zoom, column zoom) behind them.
+
+    As `ImageDataGenerator.get_random_transform` and `apply_affine_transform`: shifts drawn
+    uniformly in `±shift` times the height (rows) and width (columns), in pixels, not
+    rounded; zooms drawn independently per axis in `[1 - zoom, 1 + zoom]` (above 1 zooms
+    out); the zoom about the centre `(size - 1) / 2`, so input = c + z·(output − c) + shift."""
+    s_ty, s_tx, s_z = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+    h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
+    ty = tf.random.stateless_uniform([batch], s_ty, -shift, shift) * h
+    tx = tf.random.stateless_uniform([batch], s_tx, -shift, shift) * w
+    z = tf.random.stateless_uniform([batch, 2], s_z, 1.0 - zoom, 1.0 + zoom)
+    zy, zx = z[:, 0], z[:, 1]
+    cy, cx = h / 2.0 - 0.5, w / 2.0 - 0.5
+    zero = tf.zeros([batch])
+    transforms = tf.stack([zx, zero, cx - zx * cx + tx, zero, zy, cy - zy * cy + ty, zero, zero], axis=1)
+    return transforms, tf.stack([ty, tx, zy, zx], axis=1)
+
+
+def shift_zoom_flip_batch(
+    images: tf.Tensor, seed: tf.Tensor, shift: float = 0.1, zoom: float = 0.2, flip: bool = True
+) -> tf.Tensor:
+    """Paper 003's augmentation on a batch `[B, H, W, C]`: Keras' `ImageDataGenerator` with
+    width and height shift `shift`, zoom `zoom` and horizontal flips, its bilinear
+    interpolation and "nearest" fill, applied by `keras.ops.image.affine_transform` (the op
+    Keras' `RandomZoom` and `RandomTranslation` layers use) with lossevo's stateless draws.
+    Returns float32 images (pixel values, not rounded)."""
+    s_affine, s_flip = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    shape = tf.shape(images)
+    transforms, _ = shift_zoom_transforms(shape[0], shape[1], shape[2], s_affine, shift, zoom)
+    out = keras.ops.image.affine_transform(
+        tf.cast(images, tf.float32), transforms, interpolation="bilinear", fill_mode="nearest"
+    )
+    if flip:
+        flipped = tf.random.stateless_uniform([shape[0]], s_flip) < 0.5
+        out = tf.where(flipped[:, None, None, None], tf.reverse(out, [2]), out)
+    return out
 
 
 def cutout(image: tf.Tensor, seed: tf.Tensor, size: int = 8, replace: int = 0) -> tf.Tensor:
