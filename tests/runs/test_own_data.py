@@ -73,14 +73,8 @@ def test_evaluate(own_data, tmp_path):
 
 @pytest.mark.parametrize("own_data", ["npz"], indirect=True)
 def test_correlate(own_data, tmp_path):
-    launch(
-        "correlate",
-        f"--workdir={tmp_path}",
-        "--small",
-        *own_data,
-        "--num_genomes=3",
-        "--best_k=2",
-        "--scale=0.002",
-    )
+    """`correlate --small` (its preset: 6 losses, base and all, best 4) on your own images."""
+    launch("correlate", f"--workdir={tmp_path}", "--small", *own_data, "--scale=0.002")
     result = json.loads((tmp_path / "correlation.json").read_text())
-    assert len(result["clusters"]) == 3 and "base|all" in result["kendall_all"]
+    assert len(result["clusters"]) == 6 and "base|all" in result["kendall_all"]
+    assert (tmp_path / "scatter.png").exists()

@@ -69,14 +69,6 @@ def test_eliminate_on_a_run_directory(stub_run, tmp_path):
     assert len(rounds) == 4 + 2 * 2
 
 
-def test_correlate_small(tmp_path):
-    out = _run("correlate", f"--workdir={tmp_path}", "--small")
-    assert out.returncode == 0, out.stderr[-2000:]
-    result = json.loads((tmp_path / "correlation.json").read_text())
-    assert "base|all" in result["kendall_all"] and len(result["clusters"]) == 6
-    assert (tmp_path / "scatter.png").exists()
-
-
 @pytest.mark.parametrize(
     "script,args,message",
     [

@@ -92,7 +92,7 @@ def test_corrupt_run_directory_names_the_file(tmp_path):
 def test_small_real_search_beats_a_random_genome(tmp_path):
     run = tmp_path / "real"
     args = ["--small", "--population=4", "--initial_size=8", "--iterations=3", "--synthetic_train=1500",
-            "--batched_k=4"]  # four at a time, as one wide ConvNet  # fmt: skip
+            "--batched_k=4", "--scale=0.05"]  # four at a time, as one wide ConvNet  # fmt: skip
     out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=1200)
     assert out.returncode == 0, out.stderr[-3000:]
     for name in ("journal.jsonl", "population.jsonl", "best.json", "progress.png", "best_phenotypes.png"):
@@ -113,7 +113,8 @@ def test_small_real_search_beats_a_random_genome(tmp_path):
 
 def test_tree_search_with_the_stub_fitness(tmp_path):
     run = tmp_path / "tree"
-    args = ["--representation=tree", "--fitness=stub", "--population=4", "--iterations=3", "--seed=3"]
+    args = ["--representation=tree", "--fitness=stub", "--objective=accuracy", "--population=4", "--iterations=3",
+            "--seed=3"]  # fmt: skip
     out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     best = json.loads((run / "best.json").read_text())

@@ -149,7 +149,7 @@ def test_refills_do_not_retrace(dataset, recipe, data):
 
 def test_a_search_with_the_wide_model_journals_as_one_at_a_time(tmp_path):
     data = lossevo.data.load("synthetic", num_train=256, num_validation=64, num_test=16, seed=1)
-    config = SearchConfig(seed=2, population_size=4, initial_size=8, tournament_size=2, iterations=4,
+    config = SearchConfig(seed=2, population_size=4, initial_size=8, tournament_size=2, iterations=2,
                           batch_size=4, initial_fitness="convnet_standard", fitness="convnet_standard")  # fmt: skip
 
     def journal(population, workdir):
