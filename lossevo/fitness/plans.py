@@ -53,6 +53,12 @@ class Stage:
     split: str = "dataset"
     measure: str = "best"
 
+    @property
+    def per_candidate(self) -> bool:
+        """Each candidate trains on data and runs of its own (several runs, random splits),
+        so candidates cannot share one training call."""
+        return self.runs > 1 or self.split != "dataset"
+
     def recipe_on(self, dataset: str | None) -> str:
         """The recipe this stage trains on `dataset` (by name)."""
         return dict(self.recipe_for).get(dataset or "", self.recipe)

@@ -72,7 +72,7 @@ class SurrogateFitness:
         form: str = "auto",
     ):
         self.spec = get_spec(name)
-        per_run = [st for st in self.spec.stages if st.runs > 1 or st.split != "dataset"]
+        per_run = [st for st in self.spec.stages if st.per_candidate]
         if population and per_run:
             raise ValueError(
                 f"surrogate {self.spec.name!r} trains each candidate on splits and runs of its own; "
@@ -132,7 +132,7 @@ class SurrogateFitness:
             return judge_stage(run.history, plan.threshold, stage.rejects, plan.steps_trained(run.history),
                                stage.measure)  # fmt: skip
 
-        if stage.runs == 1 and stage.split == "dataset":  # every candidate on the same data, at once
+        if not stage.per_candidate:  # every candidate on the same data, at once
             runs = trainer.run(self.dataset, genomes, [s % (2**31) for s in seeds],
                                steps_per_epoch=plan.steps_per_epoch, stop=stop)  # fmt: skip
             return [(v, [stage_info(plan, r.history, v)]) for r, v in ((r, judged(r)) for r in runs)]
