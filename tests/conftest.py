@@ -19,6 +19,7 @@ except RuntimeError:  # already initialised (e.g. another conftest ran first)
     pass
 
 
+import keras  # noqa: E402
 import pytest  # noqa: E402
 
 
@@ -29,3 +30,22 @@ def mirrored_strategy():
     devices = tf.config.list_logical_devices("CPU")[:2]
     assert len(devices) == 2, "two logical CPUs are configured above"
     return tf.distribute.MirroredStrategy([d.name for d in devices])
+
+
+# The markers that imply `slow`: a test that starts a fresh Python, a notebook kernel or a
+# Ray cluster never belongs in the quick tier, whatever else it does.
+IMPLY_SLOW = ("launcher", "notebook", "ray")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in IMPLY_SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _same_global_seeds_for_every_test():
+    """Every test starts from the same global seeds (Python, NumPy, TensorFlow, Keras), so its
+    outcome does not depend on which tests ran before it in the process: the quick tier, a
+    single test and a pytest-xdist worker see what the full serial run sees."""
+    keras.utils.set_random_seed(1234)

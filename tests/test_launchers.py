@@ -18,6 +18,7 @@ def _run(*args):
     )  # fmt: skip
 
 
+@pytest.mark.launcher
 def test_sample_genomes_writes_genomes_and_figures(tmp_path):
     out = _run(f"--workdir={tmp_path}", "--num_genomes=5", "--seed=3")
     assert out.returncode == 0, out.stderr

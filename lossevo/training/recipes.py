@@ -160,7 +160,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("seresnext_002", "seresnext29_4x64d", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
                kernel_l2=_L2, augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D (as WideResNet)"),
         Recipe("wideresnet_000", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 117300, 128,
-               kernel_l2=_L2, augmentation="base", steps_per_epoch=500,
+               kernel_l2=_L2, augmentation="base", steps_per_epoch=391,
                source=f"{_P000} §3.3 (300 x 391 steps; any technique)"),
         Recipe("davidnet_cutout", "davidnet", "sgd_nesterov", 0.4, "warmup_linear", 1176, 2940, 512,
                weight_decay=0.512, augmentation="cutout", source=f"{_P002} App. D (DAWNBench)"),

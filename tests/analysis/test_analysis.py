@@ -176,6 +176,7 @@ def test_eliminate_keeps_the_best_and_averages_runs():
     assert calls == [] and set(again[-1].scores) == set(rounds[-1].scores)
 
 
+@pytest.mark.slow
 def test_evaluate_losses_trains_each_run_once_and_resumes(tmp_path):
     from lossevo import data, losses
     from lossevo.analysis import evaluate_losses

@@ -34,6 +34,7 @@ def batched_runs(trainer, dataset):
     return trainer.run(dataset, GENOMES, SEEDS, steps_per_epoch=PER_EPOCH, keep_weights=True)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_batched_equals_solo_train(batched_runs, dataset):
     for genome, seed, run in zip(GENOMES, SEEDS, batched_runs, strict=True):
         solo = train("convnet", EvolvedLoss(genome), dataset, "convnet_surrogate", steps=STEPS,
@@ -112,6 +113,7 @@ def test_early_stop_deactivates_and_refills(trainer, dataset):
     assert trainer.population.trace_counts["train"] == 1
 
 
+@pytest.mark.slow
 def test_fitness_nan_candidate_fails_alone(dataset):
     fitness = SurrogateFitness("convnet", dataset, population=3, scale=0.001, jit_compile=False,
                                threshold_scale=0.0, shuffle_buffer=BUFFER)  # fmt: skip
@@ -140,6 +142,7 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     assert fitness.trainers[0].population.trace_counts == {"train": 1, "evaluate": 1}
 
 
+@pytest.mark.slow
 def test_two_stage_surrogate_matches_the_solo_fitness(dataset):
     # resnet_rand_aug: a 32 px pre-check, then 80 px RandAugment; the same plans (steps,
     # epochs) and, up to oneDNN rounding on 40 validation images, the same fitness.

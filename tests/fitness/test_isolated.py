@@ -45,6 +45,7 @@ class StubFactory:
         return Crashing()
 
 
+@pytest.mark.slow
 def test_results_equal_in_process_and_workers_are_recycled():
     with WorkerPool(recycle_every=2) as pool:
         fitness = IsolatedFitness(StubFactory(), pool)
@@ -58,6 +59,7 @@ def test_results_equal_in_process_and_workers_are_recycled():
     assert fitness.name == "stub"
 
 
+@pytest.mark.slow
 def test_chunks_of_candidates_per_task():
     with WorkerPool(recycle_every=1) as pool:  # a new worker per task
         results = IsolatedFitness(StubFactory(), pool, chunk_size=2).evaluate(GENOMES, range(5))
@@ -69,6 +71,7 @@ def test_chunks_of_candidates_per_task():
         IsolatedFitness(StubFactory(), pool).evaluate(GENOMES, [0])
 
 
+@pytest.mark.slow
 def test_callers_in_several_threads_take_turns():
     from concurrent.futures import ThreadPoolExecutor
 
@@ -82,6 +85,7 @@ def test_callers_in_several_threads_take_turns():
     assert len({r.info["worker_pid"] for r in results}) == 3  # 5 tasks, 2 per worker
 
 
+@pytest.mark.slow
 def test_a_dying_worker_fails_only_its_candidate():
     fitness = IsolatedFitness(StubFactory(crash_on=GENOMES[1].hash_hex), recycle_every=10)
     try:
@@ -95,6 +99,7 @@ def test_a_dying_worker_fails_only_its_candidate():
     assert results[0].info["worker_pid"] != results[2].info["worker_pid"]
 
 
+@pytest.mark.slow
 def test_a_fitness_that_cannot_be_built_is_an_error_in_the_parent():
     fitness = IsolatedFitness(StubFactory(fail_build=True), recycle_every=1)
     try:
@@ -113,6 +118,7 @@ def test_factories_must_reach_the_worker():
         WorkerPool(recycle_every=0)
 
 
+@pytest.mark.slow
 def test_surrogate_in_a_worker_equals_in_process():
     kwargs = {"num_train": 256, "num_validation": 64, "num_test": 8}
     factory = SurrogateFactory.make("convnet", "synthetic", kwargs, scale=0.002, threshold_scale=0.0)
@@ -134,6 +140,7 @@ def test_surrogate_in_a_worker_equals_in_process():
         SurrogateFactory.make("resnet50", "synthetic")
 
 
+@pytest.mark.slow
 def test_worker_exits_when_the_parent_is_killed(tmp_path):
     pidfile = tmp_path / "worker.pid"
     script = textwrap.dedent(f"""

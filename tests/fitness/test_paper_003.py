@@ -210,6 +210,7 @@ def test_fashion_mnist_through_tfds(tmp_path):
         assert batch.shape == (4, 28, 28, 3)
 
 
+@pytest.mark.slow
 def test_the_small_inception_fitness_trains_on_cpu():
     """`--small --representation=tree`: the paper's network at 75x75, 20 steps, offline."""
     setup = configs.get("small_tree").replace(data=data.spec.synthetic(160, 40, 10))

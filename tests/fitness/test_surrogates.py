@@ -125,6 +125,7 @@ def test_stop_below_is_the_codes_epoch_callback(epoch):
     assert not late.model.stop_training
 
 
+@pytest.mark.slow
 def test_two_stage_resnet_surrogate_trains_its_80px_stage():
     # Stage 2 trains the small ResNet9v2 on 80x80 RandAugment images: the model must be
     # built for that size (it used to fail every candidate on Keras' input check).

@@ -38,6 +38,7 @@ XLA_IN_CI = ("convnet", "resnet9v2_small", "davidnet")
     [(n, False) for n in PARAMS] + [(n, True) for n in XLA_IN_CI],
     ids=[f"eager-{n}" for n in PARAMS] + [f"xla-{n}" for n in XLA_IN_CI],
 )
+@pytest.mark.slow
 def test_parameter_count_and_training_steps(name, jit):
     model = models.get(name, 10)
     assert model.count_params() == PARAMS[name]
@@ -111,6 +112,7 @@ def test_local_weights_file_is_loaded(tmp_path):
     np.testing.assert_array_equal(model.weights[0].numpy(), np.full(model.weights[0].shape, 0.5))
 
 
+@pytest.mark.slow
 def test_efficientnet_has_no_stochastic_depth_and_its_weights_round_trip(tmp_path):
     from lossevo.models.efficientnet import is_stochastic_depth
 

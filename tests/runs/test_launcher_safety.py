@@ -33,6 +33,7 @@ def one_line_error(out, status):
     return lines[0]
 
 
+@pytest.mark.launcher
 def test_a_second_process_on_the_directory_stops_at_once(tmp_path):
     cmd = [sys.executable, os.path.join(ROOT, "experiments", "evolve.py"), f"--workdir={tmp_path}", *STUB,
            "--stub_delay=1.0"]  # fmt: skip
@@ -66,6 +67,7 @@ def test_a_second_process_on_the_directory_stops_at_once(tmp_path):
         ("--stub_delay=-1", "stub_delay"),
     ],
 )
+@pytest.mark.launcher
 def test_a_typo_writes_nothing_and_the_corrected_command_runs(tmp_path, typo, message):
     out = evolve(tmp_path / "run", *STUB, typo)
     assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, out.stderr[-2000:]
@@ -74,12 +76,14 @@ def test_a_typo_writes_nothing_and_the_corrected_command_runs(tmp_path, typo, me
     assert fixed.returncode == 0, fixed.stderr[-2000:]
 
 
+@pytest.mark.launcher
 def test_a_refused_resume_names_the_differing_fields(tmp_path):
     assert evolve(tmp_path, *STUB).returncode == 0
     line = one_line_error(evolve(tmp_path, *STUB, "--population=4", "--seed=9"), 2)
     assert "population_size: journal 3, command 4" in line and "seed: journal 0, command 9" in line
 
 
+@pytest.mark.launcher
 def test_bad_run_directory_states_are_one_line(tmp_path):
     journal_dir = tmp_path / "a"
     (journal_dir / "journal.jsonl").mkdir(parents=True)
@@ -96,6 +100,7 @@ def test_bad_run_directory_states_are_one_line(tmp_path):
     assert "journal.jsonl: line 2 is not a journal record" in one_line_error(evolve(torn, *STUB), 2)
 
 
+@pytest.mark.launcher
 def test_a_configuration_error_stops_after_the_first_evaluation_and_resumes_after_the_fix(tmp_path):
     from PIL import Image
 
@@ -124,6 +129,7 @@ def test_a_configuration_error_stops_after_the_first_evaluation_and_resumes_afte
     assert json.loads((run / "best.json").read_text())["fitness"] > 0
 
 
+@pytest.mark.launcher
 def test_a_hung_evaluation_is_cut_and_the_search_finishes(tmp_path):
     out = evolve(tmp_path, *STUB, "--stub_hang=300", "--eval_timeout=4", "--isolate", timeout=900)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -51,6 +51,7 @@ def own_data(request, tmp_path_factory):
     return ["--dataset=image_folder", f"--data_path={root / 'images'}", f"--image_size={SIZE},{SIZE}"]
 
 
+@pytest.mark.launcher
 def test_evolve_then_eliminate(own_data, tmp_path):
     run = tmp_path / "search"
     launch("evolve", f"--workdir={run}", "--small", *own_data, "--initial_size=3", "--population=2",
@@ -65,6 +66,7 @@ def test_evolve_then_eliminate(own_data, tmp_path):
 # evolve and eliminate run on both formats; evaluate and correlate on one each (the loaders
 # are the same for every launcher: DataSpec, tested on both in tests/data)
 @pytest.mark.parametrize("own_data", ["image_folder"], indirect=True)
+@pytest.mark.launcher
 def test_evaluate(own_data, tmp_path):
     out = launch("evaluate", f"--workdir={tmp_path}", "--small", *own_data, "--losses=cross_entropy,a2",
                  "--runs=2", "--steps=4")  # fmt: skip
@@ -72,6 +74,7 @@ def test_evaluate(own_data, tmp_path):
 
 
 @pytest.mark.parametrize("own_data", ["npz"], indirect=True)
+@pytest.mark.launcher
 def test_correlate(own_data, tmp_path):
     """`correlate --small` (its preset: 6 losses, base and all, best 4) on your own images."""
     launch("correlate", f"--workdir={tmp_path}", "--small", *own_data, "--scale=0.002")

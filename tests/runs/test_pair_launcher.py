@@ -10,6 +10,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from lossevo.fitness.pair import decode_pair
 
@@ -46,6 +47,7 @@ def _finished(workdir):
         return [r for r in map(json.loads, f) if r["type"] == "finished"]
 
 
+@pytest.mark.launcher
 def test_pair_fitness_trains_ce_once_and_resumes_after_a_kill(tmp_path):
     a, b = _dataset(tmp_path / "a.npz", 0, 12), _dataset(tmp_path / "b.npz", 1, 6)
     run = tmp_path / "run"

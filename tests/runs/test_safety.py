@@ -113,6 +113,7 @@ def test_seed_losses_must_fit_the_initial_population():
         dataclasses.replace(CFG, seed=-1).validate()
 
 
+@pytest.mark.slow
 def test_a_hung_evaluation_is_cut_at_its_time_limit():
     factory = fitness.StubFactory(hang=120.0)  # hashes starting with "1" hang for two minutes
     with fitness.WorkerPool() as pool:

@@ -28,6 +28,7 @@ def stub_run(tmp_path_factory):
     return run
 
 
+@pytest.mark.launcher
 def test_figures_replay_a_finished_run(stub_run, tmp_path):
     ce = tmp_path / "ce.jsonl"
     ce.write_text("\n".join(json.dumps({"loss": "cross_entropy", "run": i, "test_accuracy": 0.5 + i / 100})
@@ -41,6 +42,7 @@ def test_figures_replay_a_finished_run(stub_run, tmp_path):
     assert sum(n.startswith("surface_diff_") for n in names) == 2
 
 
+@pytest.mark.launcher
 def test_evaluate_table_and_resume(tmp_path):
     args = [f"--workdir={tmp_path}", "--small", "--losses=cross_entropy,a2", "--runs=2", "--steps=20"]
     out = _run("evaluate", *args)
@@ -59,6 +61,7 @@ def test_evaluate_table_and_resume(tmp_path):
     assert (tmp_path / "table.txt").read_text() == table
 
 
+@pytest.mark.launcher
 def test_eliminate_on_a_run_directory(stub_run, tmp_path):
     out = _run("eliminate", f"--run_dir={stub_run}", f"--workdir={tmp_path}", "--small")
     assert out.returncode == 0, out.stderr[-2000:]
@@ -84,6 +87,7 @@ def test_eliminate_on_a_run_directory(stub_run, tmp_path):
         ("figures", [], "run_dir"),
     ],
 )
+@pytest.mark.launcher
 def test_bad_flags(script, args, message):
     out = _run(script, *args, timeout=300)
     assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr

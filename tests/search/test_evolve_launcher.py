@@ -32,6 +32,7 @@ def _finished(workdir):
     return out
 
 
+@pytest.mark.launcher
 def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
     ref = tmp_path / "ref"
     done = subprocess.run(_cmd(ref, *STUB), env=ENV, capture_output=True, text=True, timeout=600)
@@ -70,6 +71,7 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
         (["--objective=ce_pair", "--fitness=stub"], "the stub fitness trains none"),
     ],
 )
+@pytest.mark.launcher
 def test_bad_flags_are_usage_errors(tmp_path, args, message):
     out = subprocess.run(_cmd(tmp_path / "w", *args), env=ENV, capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and message in out.stderr
@@ -89,6 +91,7 @@ def test_corrupt_run_directory_names_the_file(tmp_path):
     assert out.returncode != 0 and "journal.jsonl: line 2" in out.stderr
 
 
+@pytest.mark.launcher
 def test_small_real_search_beats_a_random_genome(tmp_path):
     run = tmp_path / "real"
     args = ["--small", "--population=4", "--initial_size=8", "--iterations=3", "--synthetic_train=1500",
@@ -125,6 +128,8 @@ def test_tree_search_with_the_stub_fitness(tmp_path):
     assert (run / "best_phenotypes.png").stat().st_size > 0  # any kind draws through the protocol
 
 
+@pytest.mark.launcher
+@pytest.mark.ray
 def test_ray_executor_from_the_launcher(tmp_path):
     pytest.importorskip("ray")
     run = tmp_path / "ray"

@@ -95,6 +95,7 @@ def test_gp_steady_state_search_resumes_and_repeats_nothing(tmp_path):
     assert rest.calls <= len({h for _, h, _ in finished} - before)  # journaled results not re-evaluated
 
 
+@pytest.mark.slow
 def test_small_gp_search_on_the_offline_dataset_improves_its_initial_population(tmp_path):
     from lossevo import data
     from lossevo.fitness import SurrogateFitness

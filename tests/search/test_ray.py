@@ -19,6 +19,8 @@ from lossevo.search import (  # noqa: E402
 from lossevo.search.ray_executor import RayExecutor  # noqa: E402
 from tests.search.steady import run_search_async  # noqa: E402
 
+pytestmark = pytest.mark.ray
+
 CFG = SearchConfig(seed=2, population_size=3, initial_size=5, tournament_size=2, iterations=3,
                    initial_fitness="stub", fitness="stub")  # fmt: skip
 

@@ -165,6 +165,7 @@ def killed_then_resumed(workdir):
     return before
 
 
+@pytest.mark.slow
 def test_a_user_representation_searches_resumes_and_replays(poly, tmp_path):
     whole = search(tmp_path / "whole")
     before = killed_then_resumed(tmp_path / "killed")

@@ -27,6 +27,8 @@ def test_spec_rows():
     )
     assert r.augment.image_size == (40, 40) and r.augment.crop_size == (32, 32) and r.augmentation == "cutout"
     assert recipes.get("wideresnet_000").steps == 300 * 391
+    # Paper 000 §3.2: 300 epochs of 391 steps, validated once an epoch.
+    assert recipes.get("wideresnet_000").steps_per_epoch == 391
     assert recipes.get("seresnext_002").model == "seresnext29_4x64d"
     d = recipes.get("davidnet_cutout")
     assert (d.peak_lr, d.warmup_steps, d.steps, d.batch_size, d.weight_decay, d.schedule) == (

@@ -67,6 +67,7 @@ class Record(keras.callbacks.Callback):
 
 
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "xla"])
+@pytest.mark.slow
 def test_progressive_phases_take_effect_in_the_compiled_step(jit):
     record = Record()
     result = training.train(
@@ -127,6 +128,7 @@ def test_divergence_is_recorded_not_raised():
     assert result.diverged and result.test_accuracy is None
 
 
+@pytest.mark.slow
 def test_a_phase_stopped_below_its_threshold_hands_over_to_the_next():
     # The code's elimination: each phase is a fit with EpochCallback(0.45, epoch=40); a phase
     # it stops still leaves the next phases to run. Here no phase can reach 1.1 at epoch 0.

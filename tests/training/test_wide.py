@@ -75,6 +75,7 @@ def test_the_resident_stream_is_every_seeds_stream(dataset, recipe):
         ResidentStream(dataset, dataclasses.replace(recipe, shuffle_buffer=64))
 
 
+@pytest.mark.slow
 def test_wide_training_follows_each_solo_run(dataset, recipe):
     trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False)
     assert (trainer.form, trainer.data) == ("wide", "resident")
@@ -108,6 +109,7 @@ def _slot_values(population, slot):
     return values
 
 
+@pytest.mark.slow
 def test_inactive_and_nan_candidates_change_nothing_in_the_others(dataset, recipe):
     def trained(third):
         population = WidePopulation("convnet", 10, recipe, 3, jit_compile=False)
@@ -136,6 +138,7 @@ def test_inactive_and_nan_candidates_change_nothing_in_the_others(dataset, recip
 
 
 @pytest.mark.parametrize("data", ["resident", "candidate"])
+@pytest.mark.slow
 def test_refills_do_not_retrace(dataset, recipe, data):
     trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 2, jit_compile=False, data=data)
     five = (*GENOMES, catalog.A2, catalog.BESSEL)
@@ -147,6 +150,7 @@ def test_refills_do_not_retrace(dataset, recipe, data):
     assert trainer.population._train_fn.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.slow
 def test_a_search_with_the_wide_model_journals_as_one_at_a_time(tmp_path):
     data = lossevo.data.load("synthetic", num_train=256, num_validation=64, num_test=16, seed=1)
     config = SearchConfig(seed=2, population_size=4, initial_size=8, tournament_size=2, iterations=2,
