@@ -11,7 +11,7 @@ VERSION = re.search(
 ).group(1)
 
 # nbclient + nbformat + ipykernel: tests/test_notebooks.py executes the notebooks in CI.
-# pytest-xdist: the README's full-suite command runs on two processes (2.3x faster on 2 cores).
+# pytest-xdist: the README's full-suite command runs on two processes (2.1x faster on 2 cores).
 TEST = [
     "pytest>=8",
     "pytest-xdist>=3.5",

