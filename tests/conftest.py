@@ -45,7 +45,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _same_global_seeds_for_every_test():
-    """Every test starts from the same global seeds (Python, NumPy, TensorFlow, Keras), so its
-    outcome does not depend on which tests ran before it in the process: the quick tier, a
-    single test and a pytest-xdist worker see what the full serial run sees."""
+    """Every test starts from the same global seeds (Python, NumPy, TensorFlow, Keras), so no
+    test depends on the seeds that the tests before it in its process left behind. (Other
+    process-wide state still can: see BUILD_NOTES, "Two tests passed only in the serial
+    order".)"""
     keras.utils.set_random_seed(1234)

@@ -7,24 +7,17 @@ takes out of the quick tier.
 
 import ast
 import functools
-import os
-import re
 
 import pytest
 
 from tests.conftest import IMPLY_SLOW
+from tests.test_architecture import PACKAGE, imported, modules
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLOW_MARKS = {"slow", *IMPLY_SLOW}
 
 
 def _packages() -> list[str]:
-    base = os.path.join(ROOT, "lossevo")
-    return sorted(
-        name
-        for name in os.listdir(base)
-        if not name.startswith("_") and os.path.isfile(os.path.join(base, name, "__init__.py"))
-    )
+    return sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py") if not p.parent.name.startswith("_"))
 
 
 def _marks(decorators) -> set[str]:
@@ -54,36 +47,22 @@ def _quick_tests(tree: ast.Module) -> list[str]:
     ]
 
 
-def _imported_packages(tree: ast.Module) -> set[str]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            parts = node.module.split(".")
-            if parts[0] == "lossevo":
-                if len(parts) > 1:
-                    found.add(parts[1])
-                found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == "lossevo" and len(parts) > 1:
-                    found.add(parts[1])
-    return found
-
-
 @functools.cache
 def _quick_coverage() -> dict[str, list[str]]:
+    """Each lossevo package, with the test files that import it and hold a quick test (the
+    import reader is the architecture test's, which knows every lossevo module)."""
+    known = set(modules())
     covered: dict[str, list[str]] = {}
-    for folder, _, files in os.walk(os.path.join(ROOT, "tests")):
-        for name in files:
-            if not re.fullmatch(r"test_.*\.py", name):
-                continue
-            path = os.path.join(folder, name)
-            with open(path, encoding="utf-8") as f:
-                tree = ast.parse(f.read())
-            if _quick_tests(tree):
-                for package in _imported_packages(tree):
-                    covered.setdefault(package, []).append(os.path.relpath(path, ROOT))
+    for path in sorted((PACKAGE.parent / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not _quick_tests(tree):
+            continue
+        loaded = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                loaded |= imported("tests", node, known, is_package=False)
+        for package in {m.split(".")[1] for m in loaded if m.count(".") >= 1}:
+            covered.setdefault(package, []).append(str(path.relative_to(PACKAGE.parent)))
     return covered
 
 
