@@ -45,7 +45,7 @@ def main(argv):
     model = _MODEL.value
     if _SMALL.value:  # 40-step ConvNet rounds: 4 candidates, then the best 2 twice
         rounds = (Round(4, "convnet_standard"), Round(2, "convnet_standard", runs=2))
-        protocol = Protocol("small", rounds, scale=0.005)
+        protocol = Protocol("small", rounds, scale=0.005, diverged=protocol.diverged)
         model = model or "convnet"
     if _AUGMENT.value is not None and _AUGMENT.value not in technique_names():
         raise app.UsageError(f"--augmentation {_AUGMENT.value!r}: known are {', '.join(technique_names())}")
@@ -55,7 +55,12 @@ def main(argv):
         raise app.UsageError(f"--run_dir {_RUN.value}: no evaluated losses yet")
     with RunLock(_WORKDIR.value):
         trainer = round_trainer(
-            {k: g for k, (g, _) in pool.items()}, spec.load(), model, _AUGMENT.value, scale=protocol.scale
+            {k: g for k, (g, _) in pool.items()},
+            spec.load(),
+            model,
+            _AUGMENT.value,
+            scale=protocol.scale,
+            diverged=protocol.diverged,
         )
         path = os.path.join(_WORKDIR.value, "elimination.jsonl")
         rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, seed=_SEED.value,

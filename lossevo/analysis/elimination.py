@@ -16,6 +16,15 @@ How a round trains (`round_recipe`):
   warm-up and stretches the decay to the new length.
 Every run of a loss gets its own seed (`run_seed`: from the protocol seed, the round and
 the run), the same for every loss in that round and run.
+
+A run whose loss diverged (`Protocol.diverged`, one of `DIVERGED`):
+- "best" (every protocol here): it scores the best validation accuracy it reached, as the
+  authors' `progressive_test` ranks (no `TerminateOnNaN`, `np.max(val_accuracy)` over all
+  phases), so a loss that diverges late keeps its earlier best and can survive. Paper 000
+  says nothing on diverged runs; its protocol takes the same reading, the one rule the
+  authors' code applies to every run it scores (docs/reference.md §6–7);
+- "fail": it scores NaN, which the ranking drops (a loss whose every run diverged ranks
+  last): lossevo's earlier behaviour, kept as an option.
 """
 
 from __future__ import annotations
@@ -61,6 +70,10 @@ class Round:
         return self.recipe, self.num_phases, self.steps
 
 
+# How an elimination scores a run whose loss diverged (module doc).
+DIVERGED = ("best", "fail")
+
+
 @dataclasses.dataclass(frozen=True)
 class Protocol:
     """An elimination protocol.
@@ -71,6 +84,7 @@ class Protocol:
       batches: the initial ranking is split into this many contiguous batches, each
         eliminated on its own (the code's two batches of 75); the survivors are their union.
       scale: multiply every recipe's steps by this (smoke runs).
+      diverged: how a diverged run scores, one of `DIVERGED` (module doc).
       description: where it comes from.
     """
 
@@ -78,7 +92,12 @@ class Protocol:
     rounds: tuple[Round, ...]
     batches: int = 1
     scale: float = 1.0
+    diverged: str = "best"
     description: str = ""
+
+    def __post_init__(self):
+        if self.diverged not in DIVERGED:
+            raise ValueError(f"diverged must be one of {', '.join(DIVERGED)}, got {self.diverged!r}")
 
     @property
     def size(self) -> int:
@@ -227,17 +246,22 @@ def round_trainer(
     model: Any = None,
     augmentation: str | None = None,
     scale: float = 1.0,
+    diverged: str = "best",
 ) -> Callable[[str, Round, int], float]:
     """The `trainer` that `eliminate` calls, for real training: `losses[key]` (a genome, a
     registry name or a Keras loss) trained by `round_recipe(round, augmentation, scale)`,
-    model `model` (None: the recipe's). Returns the best validation accuracy, NaN when
-    training diverged. `augmentation` overrides every round's technique (paper 000
-    eliminates each technique with its own augmentation)."""
+    model `model` (None: the recipe's). Returns the best validation accuracy; a run that
+    diverged returns it too under `diverged="best"` (the authors' ranking: its best epoch
+    before and including the one it diverged in) and NaN under "fail". `augmentation`
+    overrides every round's technique (paper 000 eliminates each technique with its own
+    augmentation)."""
+    if diverged not in DIVERGED:
+        raise ValueError(f"diverged must be one of {', '.join(DIVERGED)}, got {diverged!r}")
 
     def trainer(key: str, rnd: Round, seed: int) -> float:
         recipe = round_recipe(rnd, augmentation, scale)
         result = train(model, losses[key], dataset, recipe, seed=seed, evaluate_test=False)
-        return float("nan") if result.diverged else result.best_val_accuracy
+        return float("nan") if result.diverged and diverged == "fail" else result.best_val_accuracy
 
     return trainer
 

@@ -55,6 +55,9 @@ class AugmentConfig:
     randaug_magnitude: float = 5.0
     cutout_const: float = 40.0
     translate_const: float = 100.0
+    # RandAugment's geometric ops: "reflect" (the authors' code) or "constant" (grey 128,
+    # Model Garden upstream); a key of `ops.FILLS`.
+    randaug_fill: str = "reflect"
     image_size: tuple[int, int] | None = None  # resize to this first (None: keep)
     crop_size: tuple[int, int] | None = None  # random crop to this instead of pad-and-crop
     scaling: str = "model_garden"  # model input scaling, a key of SCALINGS
@@ -64,6 +67,8 @@ class AugmentConfig:
     def __post_init__(self):
         if self.scaling not in SCALINGS:
             raise ValueError(f"unknown input scaling {self.scaling!r}; known: {', '.join(SCALINGS)}")
+        if self.randaug_fill not in ops.FILLS:
+            raise ValueError(f"unknown RandAugment fill {self.randaug_fill!r}; known: {', '.join(ops.FILLS)}")
 
 
 def technique_names() -> list[str]:
@@ -86,10 +91,13 @@ def normalize(images: tf.Tensor, scaling: str = "model_garden") -> tf.Tensor:
     return (x - 127.5) / 128.0 if scaling == "model_garden" else x / 255.0
 
 
-def resize(image: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """Bilinear resize, clipped and truncated back to uint8 (as the authors' pipeline)."""
+def resize(image: tf.Tensor, size: tuple[int, int], truncate: bool = True) -> tf.Tensor:
+    """Bilinear resize. `truncate`: clipped and truncated back to uint8, as the authors'
+    training images are (RandAugment's cast to uint8 after `tf.image.resize`), and as the
+    augmentation ops need; else the float32 bilinear values, as the authors evaluate on
+    (their test `RandomProcessImage` never casts)."""
     out = tf.image.resize(image, size)
-    return tf.cast(tf.clip_by_value(out, 0.0, 255.0), tf.uint8)
+    return tf.cast(tf.clip_by_value(out, 0.0, 255.0), tf.uint8) if truncate else out
 
 
 def augment_batch(
@@ -102,7 +110,7 @@ def augment_batch(
     if "randaug" in steps:
         images = rand_augment(
             images, seeds[0], config.randaug_layers, config.randaug_magnitude,
-            config.cutout_const, config.translate_const,
+            config.cutout_const, config.translate_const, fill=config.randaug_fill,
         )  # fmt: skip
     if "cutout" in steps:
         images = ops.cutout(images, config.cutout_size // 2, seeds[1], replace=0)
@@ -137,7 +145,8 @@ def make_pipeline(
       num_classes: for the one-hot labels.
       batch_size: batch size.
       seed: seeds the shuffle and every augmentation draw.
-      training: shuffle and augment; when False only resize, batch and normalise.
+      training: shuffle and augment; when False only resize (to float32 bilinear values,
+        not truncated to uint8: the authors' evaluation images), batch and normalise.
       config: technique parameters.
       shuffle_buffer: shuffle buffer size (training only); 0 or 1: no shuffling, the
         examples in their stored order (the authors' non-augmented surrogates).
@@ -157,7 +166,7 @@ def make_pipeline(
         elif image.shape[-1] == 1:  # grayscale [H, W, 1]
             image = tf.image.grayscale_to_rgb(image)
         if config.image_size is not None:
-            image = resize(image, config.image_size)
+            image = resize(image, config.image_size, truncate=training)
         return image, label
 
     def per_batch(index, batch):

@@ -9,7 +9,9 @@ authors' code (`fitness_functions.py`) decides:
   stopped that once passed the threshold keeps its best validation accuracy.
 lossevo adds one case the code leaves to NumPy: no finite validation accuracy at all is a
 failed evaluation. Paper 003's stages read the trained model's (final) validation accuracy
-instead, and average it over their runs (`mean_verdict`).
+instead, and average it over their runs (`mean_verdict`); a run whose loss went NaN/Inf
+fails there, whatever accuracy Keras reports for it (after a NaN epoch the softmax is all
+NaN, argmax picks class 0, and the reported accuracy is a finite ~1/classes).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def judge_stage(
         single-stage surrogates do; the main run of a two-stage surrogate does not.
       steps: the training steps the stage ran, for the reason text.
       measure: "best" (the code's `nanmax` of the validation accuracy) or "final" (the
-        trained model's, paper 003: the last epoch's, which must be finite).
+        trained model's, paper 003: the last epoch's, which must be finite, from a run
+        whose loss stayed finite).
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, got {measure!r}")
@@ -66,7 +69,7 @@ def judge_stage(
         return StageVerdict(REJECTED, None, reason, nonfinite)
     if measure == "final":
         last = list(history.get("val_accuracy", ()))[-1:]
-        if not _finite(last):
+        if nonfinite or not _finite(last):
             reason = "non-finite loss" if nonfinite else "no finite final validation accuracy"
             return StageVerdict(FAILED, None, reason, nonfinite)
         return StageVerdict(PASS, float(last[0]), "", nonfinite)

@@ -73,8 +73,9 @@ class ResidentStream:
         if reason:
             raise ValueError(f"the training stream differs per seed: {reason}")
         xs, ys = [], []
-        for xb, yb in make_pipeline(dataset.train, "none", dataset.num_classes, 1024, training=False,
-                                    config=recipe.augment):  # fmt: skip
+        # The training stream's images (resized as training resizes: to uint8), in order.
+        for xb, yb in make_pipeline(dataset.train, "none", dataset.num_classes, 1024, training=True,
+                                    config=recipe.augment, shuffle_buffer=0, drop_remainder=False):  # fmt: skip
             xs.append(xb)
             ys.append(yb)
         self.x, self.y = tf.concat(xs, 0), tf.concat(ys, 0)

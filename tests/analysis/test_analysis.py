@@ -148,6 +148,31 @@ def test_round_trainer_uses_the_techniques_augmentation_and_the_seed(monkeypatch
     assert recorded == [("resnet9v2_6m_surrogate", "mixup", 17), ("wideresnet_000", "mixup", 17)]
 
 
+def test_a_loss_that_diverges_late_keeps_its_best_accuracy():
+    """Real training: a loss that turns NaN at step 25 of 40 keeps the best validation
+    accuracy it reached (the authors' `np.max(val_accuracy)` ranking), and outranks a
+    loss that is worse without diverging; `diverged="fail"` is lossevo's earlier rule."""
+    from lossevo import data
+    from lossevo.analysis import elimination
+    from tests.diverging import nan_after
+
+    ds = data.load("synthetic", num_train=256, num_validation=64, num_test=8)
+    rnd = Round(2, "convnet_standard")
+    scores = {}
+    for diverged in ("best", "fail"):
+        trainer = elimination.round_trainer(
+            {"late": nan_after(25)}, ds, "convnet", scale=0.005, diverged=diverged
+        )
+        scores[diverged] = trainer("late", rnd, 3)
+    assert 0.0 < scores["best"] <= 1.0 and math.isnan(scores["fail"])
+    assert all(p.diverged == "best" for p in PROTOCOLS.values())
+    rounds = eliminate({"late": 1.0, "worse": 0.5}, Protocol("t", (Round(2, "a"), Round(1, "a", runs=0))),
+                       lambda key, r, seed: scores["best"] if key == "late" else scores["best"] / 2)  # fmt: skip
+    assert list(rounds[-1].scores) == ["late"]
+    with pytest.raises(ValueError, match="diverged must be one of best, fail"):
+        Protocol("t", (Round(2, "a"),), diverged="drop")
+
+
 def test_eliminate_keeps_the_best_and_averages_runs():
     candidates = {f"L{i}": i / 100 for i in range(20)}
     true_quality = {k: (int(k[1:]) * 7) % 20 for k in candidates}  # the rounds disagree with the search

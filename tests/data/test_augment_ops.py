@@ -79,10 +79,10 @@ def test_rotate_90_and_whole_pixel_translation():
     np.testing.assert_array_equal(ops.rotate(img, 90.0).numpy(), np.rot90(img, 1))
     np.testing.assert_array_equal(ops.rotate(img, -90.0).numpy(), np.rot90(img, -1))
     big = RNG.integers(0, 256, (6, 7, 3), dtype=np.uint8)
-    moved = ops.translate_x(big, 2).numpy()  # content moves left by 2, fill 128
+    moved = ops.translate_x(big, 2, fill="constant").numpy()  # content moves left by 2, fill 128
     np.testing.assert_array_equal(moved[:, :-2], big[:, 2:])
     assert (moved[:, -2:] == 128).all()
-    moved = ops.translate_y(big, -3).numpy()  # content moves down by 3
+    moved = ops.translate_y(big, -3, fill="constant").numpy()  # content moves down by 3
     np.testing.assert_array_equal(moved[3:], big[:-3])
     assert (moved[:3] == 128).all()
 

@@ -58,6 +58,20 @@ def test_evaluation_pipeline_is_plain():
     np.testing.assert_array_equal(np.argmax(y.numpy(), -1), Y)
 
 
+def test_evaluation_images_keep_the_bilinear_values_training_images_are_truncated():
+    """The authors evaluate on `tf.image.resize`'s float values (their test
+    `RandomProcessImage` never casts) and train on uint8 (RandAugment's cast)."""
+    cfg = AugmentConfig(image_size=(40, 40))
+    bilinear = tf.image.resize(X[:8], (40, 40)).numpy()
+    assert (bilinear != np.floor(bilinear)).mean() > 0.5  # the resize makes fractions to lose
+    x_eval, _ = next(iter(data.make_pipeline(DS, "none", 10, 8, training=False, config=cfg)))
+    np.testing.assert_allclose(x_eval.numpy(), (bilinear - 127.5) / 128, atol=1e-6)
+    x_train, _ = next(iter(data.make_pipeline(DS, "none", 10, 8, shuffle_buffer=0, config=cfg)))
+    np.testing.assert_allclose(
+        x_train.numpy(), (np.floor(np.clip(bilinear, 0, 255)) - 127.5) / 128, atol=1e-6
+    )
+
+
 def test_resize_and_grayscale_inputs():
     gray = tf.data.Dataset.from_tensor_slices((X[:8, :, :, 0], Y[:8]))
     cfg = AugmentConfig(image_size=(20, 24))
@@ -94,12 +108,15 @@ def test_phase_pipeline_uses_the_phase_size_and_magnitude():
     x0, _ = next(iter(progressive.phase_pipeline(DS, p0, 10, 8, seed=0, shuffle_buffer=1)))
     x1, _ = next(iter(progressive.phase_pipeline(DS, p1, 10, 8, seed=0, shuffle_buffer=1)))
     assert x0.shape == (8, 40, 40, 3) and x1.shape == (8, 48, 48, 3)
-    # Phase 0 has magnitude 0; phase 1's magnitude 15 changes images much more.
-    ref0 = (tf.cast(data.pipelines.resize(X[:8], (40, 40)), tf.float32) - 127.5) / 128
-    ref1 = (tf.cast(data.pipelines.resize(X[:8], (48, 48)), tf.float32) - 127.5) / 128
-    d0 = float(tf.reduce_mean(tf.abs(x0 - ref0)))
-    d1 = float(tf.reduce_mean(tf.abs(x1 - ref1)))
-    assert d1 > d0
+    # The phase's magnitude reaches RandAugment: the same draws at M=0 and M=15 differ, and
+    # M=15 is the plain pipeline's RandAugment at that size and magnitude.
+    at = {m: progressive.phase_pipeline(DS, progressive.Phase(48, 0.2, m), 10, 8, seed=0, shuffle_buffer=1)
+          for m in (0.0, 15.0)}  # fmt: skip
+    x_m0, x_m15 = (next(iter(at[m]))[0].numpy() for m in (0.0, 15.0))
+    assert not np.array_equal(x_m0, x_m15)
+    plain = data.make_pipeline(DS, "randaug_only", 10, 8, seed=0, shuffle_buffer=1,
+                               config=AugmentConfig(image_size=(48, 48), randaug_magnitude=15.0))  # fmt: skip
+    np.testing.assert_array_equal(next(iter(plain))[0].numpy(), x_m15)
 
 
 def test_resize_then_random_crop_for_wideresnet():

@@ -23,6 +23,7 @@ from lossevo.search.types import EvaluationError, FitnessResult, RunDirectoryErr
 from lossevo.training import recipes
 from lossevo.training.build import make_optimizer, plateau_callback
 from lossevo.training.trainer import CandidateRun
+from tests.diverging import nan_after
 
 
 def test_inception_has_the_papers_head_and_upsamples_small_images():
@@ -112,6 +113,22 @@ def test_final_measure_and_averaged_runs():
     assert mean_verdict([final, nan]) is nan
     with pytest.raises(ValueError, match="measure"):
         judge_stage(history, 0.0, False, 30, measure="mean")
+
+
+def test_a_run_whose_loss_went_nan_fails_the_final_measure():
+    """Real NaN training: Keras reports a finite validation accuracy for the NaN model
+    (all-NaN softmax, argmax 0), and the "final" measure must still fail the run."""
+    from lossevo.training.solo import train
+
+    ds = data.load("synthetic", num_train=256, num_validation=64, num_test=8)
+    recipe = recipes.scaled(recipes.get("convnet_standard"), 30)
+    result = train(None, nan_after(12), ds, recipe, steps_per_epoch=10, evaluate_test=False)
+    history = result.history
+    assert result.diverged and not all(np.isfinite(history["loss"]))
+    assert np.isfinite(history["val_accuracy"][-1])  # what Keras reports after the NaN epoch
+    verdict = judge_stage(history, 0.0, False, 30, measure="final")
+    assert verdict.status == "failed" and verdict.nonfinite and verdict.reason == "non-finite loss"
+    assert judge_stage(history, 0.0, False, 30).passed  # the code's `nanmax` keeps its best epoch
 
 
 def test_paper_003_surrogates_and_recipes():

@@ -3,8 +3,11 @@
 Every op takes a uint8 batch `[B, H, W, 3]` (a single `[H, W, 3]` image works too) and
 per-image arguments (shape `[B]`, or scalars broadcast to the batch), and returns uint8.
 Semantics follow Model Garden, quirks included (SPEC §8, BUILD_NOTES.md):
-- geometric ops use nearest-neighbour sampling and fill empty pixels with `replace` (128
-  in RandAugment), through `tf.raw_ops.ImageProjectiveTransformV3` (no tensorflow-addons);
+- geometric ops use nearest-neighbour sampling through `tf.raw_ops.ImageProjectiveTransformV3`
+  (no tensorflow-addons) and fill the pixels that fall outside the image by `fill`:
+  "reflect" (the authors' `transform_og` default, which their `wrap`/`unwrap` never
+  override: the reflected all-ones channel leaves nothing for `unwrap` to paint) or
+  "constant" with `replace` (Model Garden upstream's grey 128; `FILLS`);
 - `solarize` compares against the threshold cast to uint8 (256 wraps to 0);
 - `posterize` shifts by `8 - bits` with TensorFlow's uint8 shift (a shift of 8 acts as 7);
 - `contrast` blends towards a grey level of `H·W/256` (Model Garden's histogram "mean").
@@ -17,6 +20,9 @@ import math
 import tensorflow as tf
 
 REPLACE = 128
+# How geometric ops fill the pixels that fall outside the image: the authors' code reflects
+# (docs/reference.md §8); Model Garden upstream paints a constant `replace` (grey 128).
+FILLS = ("reflect", "constant")
 
 
 def _as_batch(images: tf.Tensor) -> tuple[tf.Tensor, bool]:
@@ -184,11 +190,18 @@ def cutout(images: tf.Tensor, pad_size, seed: tf.Tensor, replace: int = 0) -> tf
 
 
 def projective_transform(
-    images: tf.Tensor, transforms: tf.Tensor, replace: int = REPLACE, output_shape=None
+    images: tf.Tensor,
+    transforms: tf.Tensor,
+    replace: int = REPLACE,
+    output_shape=None,
+    fill: str = "constant",
 ) -> tf.Tensor:
     """Applies per-image 8-parameter projective transforms (output → input mapping),
-    nearest-neighbour, empty pixels filled with `replace`; `output_shape` (H, W) defaults
-    to the input's."""
+    nearest-neighbour; pixels that fall outside the image are filled by `fill` (one of
+    `FILLS`: "constant" paints `replace`, "reflect" mirrors the image at its edges);
+    `output_shape` (H, W) defaults to the input's."""
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {', '.join(FILLS)}, got {fill!r}")
     images, single = _as_batch(images)
     transforms = tf.cast(tf.reshape(transforms, [-1, 8]), tf.float32)
     transforms = tf.broadcast_to(transforms, [tf.shape(images)[0], 8])
@@ -198,7 +211,7 @@ def projective_transform(
         output_shape=tf.shape(images)[1:3] if output_shape is None else tf.constant(output_shape, tf.int32),
         fill_value=tf.cast(replace, tf.float32),
         interpolation="NEAREST",
-        fill_mode="CONSTANT",
+        fill_mode=fill.upper(),
     )
     return out[0] if single else out
 
@@ -234,32 +247,36 @@ def translate_transform(dx: tf.Tensor, dy: tf.Tensor) -> tf.Tensor:
 
 
 @batched
-def rotate(images: tf.Tensor, degrees, replace: int = REPLACE) -> tf.Tensor:
+def rotate(images: tf.Tensor, degrees, replace: int = REPLACE, fill: str = "reflect") -> tf.Tensor:
     """Rotates each image by its `degrees` about the centre."""
     shape = tf.shape(images)
     t = rotate_transform(_per_image(degrees, shape[0]), shape[1], shape[2])
-    return projective_transform(images, t, replace)
+    return projective_transform(images, t, replace, fill=fill)
 
 
 @batched
-def shear_x(images: tf.Tensor, level, replace: int = REPLACE) -> tf.Tensor:
-    return projective_transform(images, shear_x_transform(_per_image(level, tf.shape(images)[0])), replace)
+def shear_x(images: tf.Tensor, level, replace: int = REPLACE, fill: str = "reflect") -> tf.Tensor:
+    return projective_transform(
+        images, shear_x_transform(_per_image(level, tf.shape(images)[0])), replace, fill=fill
+    )
 
 
 @batched
-def shear_y(images: tf.Tensor, level, replace: int = REPLACE) -> tf.Tensor:
-    return projective_transform(images, shear_y_transform(_per_image(level, tf.shape(images)[0])), replace)
+def shear_y(images: tf.Tensor, level, replace: int = REPLACE, fill: str = "reflect") -> tf.Tensor:
+    return projective_transform(
+        images, shear_y_transform(_per_image(level, tf.shape(images)[0])), replace, fill=fill
+    )
 
 
 @batched
-def translate_x(images: tf.Tensor, pixels, replace: int = REPLACE) -> tf.Tensor:
+def translate_x(images: tf.Tensor, pixels, replace: int = REPLACE, fill: str = "reflect") -> tf.Tensor:
     """Model Garden's `translate_x(image, pixels)`: content moves by `-pixels` along x."""
     p = _per_image(pixels, tf.shape(images)[0])
-    return projective_transform(images, translate_transform(-p, tf.zeros_like(p)), replace)
+    return projective_transform(images, translate_transform(-p, tf.zeros_like(p)), replace, fill=fill)
 
 
 @batched
-def translate_y(images: tf.Tensor, pixels, replace: int = REPLACE) -> tf.Tensor:
+def translate_y(images: tf.Tensor, pixels, replace: int = REPLACE, fill: str = "reflect") -> tf.Tensor:
     """Model Garden's `translate_y(image, pixels)`: content moves by `-pixels` along y."""
     p = _per_image(pixels, tf.shape(images)[0])
-    return projective_transform(images, translate_transform(tf.zeros_like(p), -p), replace)
+    return projective_transform(images, translate_transform(tf.zeros_like(p), -p), replace, fill=fill)

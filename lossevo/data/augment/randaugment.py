@@ -31,7 +31,9 @@ def _enhance(level: float) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class RandAugmentOp:
-    """One op: `apply(images, arg, signs, seed)` with `arg` from `level_to_arg(magnitude)`.
+    """One op: `apply(images, arg, seed, fill)` with `arg` from `level_to_arg(magnitude)`;
+    geometric ops fill the pixels that fall outside the image by `fill` (`ops.FILLS`), the
+    others ignore it.
 
     `signed` ops get their argument negated per image with probability 0.5.
     """
@@ -43,11 +45,15 @@ class RandAugmentOp:
 
 
 def _no_arg(op):
-    return lambda images, arg, seed: op(images)
+    return lambda images, arg, seed, fill: op(images)
 
 
-def _with_arg(op, **kwargs):
-    return lambda images, arg, seed: op(images, arg, **kwargs)
+def _with_arg(op):
+    return lambda images, arg, seed, fill: op(images, arg)
+
+
+def _geometric(op):
+    return lambda images, arg, seed, fill: op(images, arg, fill=fill)
 
 
 # Model Garden's `available_ops` order and `level_to_arg`; args: (level, cutout_const, translate_const).
@@ -55,20 +61,24 @@ OPS: tuple[RandAugmentOp, ...] = (
     RandAugmentOp("AutoContrast", _no_arg(ops.autocontrast), None),
     RandAugmentOp("Equalize", _no_arg(ops.equalize), None),
     RandAugmentOp("Invert", _no_arg(ops.invert), None),
-    RandAugmentOp("Rotate", _with_arg(ops.rotate), lambda m, c, t: (m / MAX_LEVEL) * 30.0, signed=True),
+    RandAugmentOp("Rotate", _geometric(ops.rotate), lambda m, c, t: (m / MAX_LEVEL) * 30.0, signed=True),
     RandAugmentOp("Posterize", _with_arg(ops.posterize), lambda m, c, t: _mult(4)(m)),
     RandAugmentOp("Solarize", _with_arg(ops.solarize), lambda m, c, t: _mult(256)(m)),
     RandAugmentOp("Color", _with_arg(ops.color), lambda m, c, t: _enhance(m)),
     RandAugmentOp("Contrast", _with_arg(ops.contrast), lambda m, c, t: _enhance(m)),
     RandAugmentOp("Brightness", _with_arg(ops.brightness), lambda m, c, t: _enhance(m)),
     RandAugmentOp("Sharpness", _with_arg(ops.sharpness), lambda m, c, t: _enhance(m)),
-    RandAugmentOp("ShearX", _with_arg(ops.shear_x), lambda m, c, t: (m / MAX_LEVEL) * 0.3, signed=True),
-    RandAugmentOp("ShearY", _with_arg(ops.shear_y), lambda m, c, t: (m / MAX_LEVEL) * 0.3, signed=True),
-    RandAugmentOp("TranslateX", _with_arg(ops.translate_x), lambda m, c, t: (m / MAX_LEVEL) * t, signed=True),
-    RandAugmentOp("TranslateY", _with_arg(ops.translate_y), lambda m, c, t: (m / MAX_LEVEL) * t, signed=True),
+    RandAugmentOp("ShearX", _geometric(ops.shear_x), lambda m, c, t: (m / MAX_LEVEL) * 0.3, signed=True),
+    RandAugmentOp("ShearY", _geometric(ops.shear_y), lambda m, c, t: (m / MAX_LEVEL) * 0.3, signed=True),
+    RandAugmentOp(
+        "TranslateX", _geometric(ops.translate_x), lambda m, c, t: (m / MAX_LEVEL) * t, signed=True
+    ),
+    RandAugmentOp(
+        "TranslateY", _geometric(ops.translate_y), lambda m, c, t: (m / MAX_LEVEL) * t, signed=True
+    ),
     RandAugmentOp(
         "Cutout",
-        lambda images, arg, seed: ops.cutout(images, arg, seed, replace=ops.REPLACE),
+        lambda images, arg, seed, fill: ops.cutout(images, arg, seed, replace=ops.REPLACE),
         lambda m, c, t: _mult(c)(m),
     ),
     RandAugmentOp("SolarizeAdd", _with_arg(ops.solarize_add), lambda m, c, t: _mult(110)(m)),
@@ -96,15 +106,17 @@ def apply_op(
     seed: tf.Tensor,
     cutout_const: float = CUTOUT_CONST,
     translate_const: float = TRANSLATE_CONST,
+    fill: str = "reflect",
 ) -> tf.Tensor:
-    """One named RandAugment op at a magnitude, with the random sign of signed ops."""
+    """One named RandAugment op at a magnitude, with the random sign of signed ops;
+    geometric ops fill by `fill` (`ops.FILLS`)."""
     images, single = ops._as_batch(images)
     op = OPS[OP_NAMES.index(name)]
     arg = op_arguments(magnitude, cutout_const, translate_const)[name]
     if op.signed:
         s1, seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
         arg = arg * _random_signs(tf.shape(images)[0], s1)
-    out = op.apply(images, arg, seed)
+    out = op.apply(images, arg, seed, fill)
     return out[0] if single else out
 
 
@@ -122,6 +134,7 @@ def rand_augment(
     cutout_const: float = CUTOUT_CONST,
     translate_const: float = TRANSLATE_CONST,
     prob_to_apply: float | None = None,
+    fill: str = "reflect",
 ) -> tf.Tensor:
     """RandAugment on a batch `[B, H, W, 3]` (or one image); returns the input dtype.
 
@@ -132,7 +145,12 @@ def rand_augment(
       magnitude: M on the 0–10 scale.
       cutout_const, translate_const: Model Garden's multipliers (40 and 100).
       prob_to_apply: if set, each layer is applied to an image with this probability.
+      fill: how Rotate, ShearX/Y and TranslateX/Y fill the pixels that fall outside the
+        image: "reflect" (the authors' code, docs/reference.md §8) or "constant" (grey
+        128, Model Garden upstream).
     """
+    if fill not in ops.FILLS:
+        raise ValueError(f"fill must be one of {', '.join(ops.FILLS)}, got {fill!r}")
     images, single = ops._as_batch(images)
     dtype = images.dtype
     x = images if dtype == tf.uint8 else tf.cast(tf.clip_by_value(images, 0.0, 255.0), tf.uint8)
@@ -152,7 +170,7 @@ def rand_augment(
             arg = args[op.name]
             if op.signed:
                 arg = arg * sign_parts[k]
-            outs.append(op.apply(parts[k], arg, op_seeds[k]))
+            outs.append(op.apply(parts[k], arg, op_seeds[k], fill))
         outs.append(parts[IDENTITY])
         augmented = tf.dynamic_stitch(index_parts, outs)
         if prob_to_apply is not None:
