@@ -6,6 +6,9 @@ with the papers' published figures.
       --losses=cross_entropy,neuroloss1,neuroloss3,a2 --runs=5
   # paper 002 Table 4 (the ConvNet surrogate, 30 runs; add --small for a CPU smoke run):
   python experiments/evaluate.py --workdir=runs/table4 --reproduce=002_table4 --dataset=cifar10
+  # one of the four settings of the authors' final_loss_testing.py (6 runs, best test accuracy):
+  python experiments/evaluate.py --workdir=runs/code_base --dataset=cifar10 --protocol=code \
+      --code_setting=base --losses=cross_entropy,neuroloss1
 
 Losses: registry names, genome JSON files, or `run:DIR:K` (the best K losses of a search
 run directory). Every finished run is appended to `results.jsonl`; rerunning resumes. Prints
@@ -33,6 +36,13 @@ _PROTOCOL = flags.DEFINE_enum(
     "holdout: test accuracy after training on train; code: train on train+validation, best test accuracy "
     "over training (the authors' final_loss_testing.py, 6 runs); best_val: best validation accuracy.",
 )  # fmt: skip
+_CODE_SETTING = flags.DEFINE_enum(
+    "code_setting", None, ["base", "base_imagenet", "progressive", "progressive_imagenet"],
+    "With --protocol=code, instead of --recipe: a setting of the authors' final_loss_testing.py "
+    "(lossevo.analysis.evaluation.CODE_SETTINGS): EfficientNetV2-S at 32 px without augmentation "
+    "(base, 64,000 steps; base_imagenet, 16,000) or with progressive RandAugment (progressive, "
+    "progressive_imagenet), from scratch or from ImageNet weights.",
+)  # fmt: skip
 _TABLE = flags.DEFINE_string("paper_table", None, "Compare with a published table (e.g. 002/4).")
 _REPRODUCE = flags.DEFINE_string(
     "reproduce",
@@ -44,14 +54,18 @@ _REPRODUCE = flags.DEFINE_string(
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    given = lambda name: flags.FLAGS[name].present  # noqa: E731
+    if _CODE_SETTING.value is not None and _PROTOCOL.value != "code":
+        raise app.UsageError("--code_setting needs --protocol=code")
+    if _CODE_SETTING.value is not None and given("recipe"):
+        raise app.UsageError("--code_setting picks the recipe: give --recipe or --code_setting, not both")
     from lossevo import training
     from lossevo.analysis import evaluate_losses, published
-    from lossevo.analysis.evaluation import CODE_RUNS
+    from lossevo.analysis.evaluation import CODE_RUNS, CODE_SETTINGS
     from lossevo.analysis.reproduce import get_reproduction, report
     from lossevo.runs.losses import resolve_losses
     from lossevo.search.lock import RunLock
 
-    given = lambda name: flags.FLAGS[name].present  # noqa: E731
     recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value
     table, filters = _TABLE.value, {}
     if _REPRODUCE.value:
@@ -66,6 +80,8 @@ def main(argv):
         table, filters = table or rep.table, dict(rep.filters)
     elif protocol == "code" and not given("runs"):
         runs = CODE_RUNS
+    if _CODE_SETTING.value is not None:
+        recipe_name = CODE_SETTINGS[_CODE_SETTING.value]
     if table is not None and table not in published.TABLES:
         raise app.UsageError(f"--paper_table {table!r}: known tables are {', '.join(published.TABLES)}")
     small = _SMALL.value

@@ -9,7 +9,7 @@ Two protocols (`FINAL_PROTOCOLS`):
   5,000, report the test accuracy at the end;
 - "code": as the authors' `final_loss_testing.py` ran it: train on all 50,000 training
   images with the *test* set as validation data, and report the best test accuracy seen
-  during training (the code ran 6 runs per setting);
+  during training (the code ran 6 runs of each of its four settings, `CODE_SETTINGS`);
 - "best_val": train on the training split and report the best validation accuracy seen
   during training, a surrogate's fitness (paper 002 Table 4).
 """
@@ -36,6 +36,16 @@ FINAL_PROTOCOLS: dict[str, str] = {
     "best_val": "train on train, best validation accuracy over training (a surrogate's fitness)",
 }
 CODE_RUNS = 6  # runs per setting in the authors' final_loss_testing.py
+# The four settings final_loss_testing.py runs under the "code" protocol, named after its
+# result files (`<loss>_base_test`, `_base_test_imagenet`, `_progressive_test`, ...):
+# EfficientNetV2-S at 32 px without augmentation (`basemodel_test`) and with progressive
+# RandAugment (`progressive_test`), each from scratch and from ImageNet weights.
+CODE_SETTINGS: dict[str, str] = {
+    "base": "effnetv2s_code_base",
+    "base_imagenet": "effnetv2s_code_base_imagenet",
+    "progressive": "effnetv2s_progressive",
+    "progressive_imagenet": "effnetv2s_progressive_imagenet",
+}
 
 
 def with_test_as_validation(dataset: ImageDataset) -> ImageDataset:

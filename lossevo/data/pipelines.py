@@ -136,6 +136,7 @@ def make_pipeline(
     shuffle_buffer: int = 10000,
     repeat: bool = False,
     drop_remainder: bool | None = None,
+    batch_per_pass: bool = False,
 ) -> tf.data.Dataset:
     """A batched pipeline of `(normalised float32 images, one-hot labels)`.
 
@@ -151,13 +152,19 @@ def make_pipeline(
       shuffle_buffer: shuffle buffer size (training only); 0 or 1: no shuffling, the
         examples in their stored order (the authors' non-augmented surrogates).
       repeat: repeat forever (seeds keep changing across epochs).
-      drop_remainder: drop a last partial batch (default: when training).
+      drop_remainder: drop a last partial batch (default: when training and not
+        `batch_per_pass`).
+      batch_per_pass: with `repeat`, batch each pass over the data on its own and then
+        repeat, as the authors' loaders do (`.batch(B)` before `.repeat()`): every pass ends
+        with a partial batch (45,000 images at 128: one of 72) and an unshuffled stream
+        starts the same groupings again. False: repeat, then batch across pass boundaries,
+        every batch full.
     """
     steps = _check(technique) if training else ()
     config = config or AugmentConfig()
     if not training and config.crop_size is not None:  # evaluate at the crop size
         config = dataclasses.replace(config, image_size=config.crop_size)
-    drop = training if drop_remainder is None else drop_remainder
+    drop = (training and not batch_per_pass) if drop_remainder is None else drop_remainder
 
     def per_image_input(image, label):
         image = tf.convert_to_tensor(image)
@@ -180,11 +187,13 @@ def make_pipeline(
     ds = dataset
     if training and shuffle_buffer > 1:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
+    if repeat and not batch_per_pass:
         ds = ds.repeat()
     spec = dataset.element_spec[0]
     if config.image_size is not None or spec.shape.rank != 3 or spec.shape[-1] == 1:  # per-image work
         ds = ds.map(per_image_input, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.batch(batch_size, drop_remainder=drop, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if repeat and batch_per_pass:
+        ds = ds.repeat()
     ds = ds.enumerate().map(per_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -24,7 +24,8 @@ def train_stream(
     recipe's."""
     buffer = recipe.shuffle_buffer if shuffle_buffer is None else shuffle_buffer
     return make_pipeline(dataset.train, recipe.augmentation, dataset.num_classes, recipe.batch_size, seed,
-                         True, recipe.augment, shuffle_buffer=buffer, repeat=True)  # fmt: skip
+                         True, recipe.augment, shuffle_buffer=buffer, repeat=True,
+                         batch_per_pass=recipe.batch_per_pass)  # fmt: skip
 
 
 def eval_config(recipe: Recipe, image_size: tuple[int, int] | None = None) -> AugmentConfig:
@@ -47,7 +48,8 @@ def phase_stream(
 ) -> tf.data.Dataset:
     """The training stream of one progressive phase (its size and RandAugment magnitude)."""
     return progressive.phase_pipeline(dataset.train, phase, dataset.num_classes, recipe.batch_size, seed,
-                                      recipe.augment, repeat=True, shuffle_buffer=shuffle_buffer)  # fmt: skip
+                                      recipe.augment, repeat=True, shuffle_buffer=shuffle_buffer,
+                                      batch_per_pass=recipe.batch_per_pass)  # fmt: skip
 
 
 def resident_reason(recipe: Recipe, shuffle_buffer: int | None = None) -> str | None:

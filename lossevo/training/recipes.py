@@ -37,6 +37,9 @@ class Recipe:
       augmentation: a `lossevo.data` technique.
       augment: technique parameters (image size, crop, magnitude, input scaling, ...).
       shuffle_buffer: training shuffle buffer; 0: the examples in their stored order.
+      batch_per_pass: batch each pass over the training data on its own, ending with a
+        partial batch, then repeat (the authors' loaders; `make_pipeline`); False (the
+        default): repeat, then batch, every batch full (BUILD_NOTES, "Batch boundaries").
       steps_per_epoch: steps between validations (an epoch of the history).
       label_smoothing: default label smoothing of the loss.
       progressive: phase table ("cifar" or "large") for progressive RandAugment, else None.
@@ -70,6 +73,7 @@ class Recipe:
     augmentation: str = "none"
     augment: AugmentConfig = dataclasses.field(default_factory=AugmentConfig)
     shuffle_buffer: int = 10000
+    batch_per_pass: bool = False
     steps_per_epoch: int = 100
     label_smoothing: float = 0.0
     progressive: str | None = None
@@ -104,6 +108,17 @@ _L2 = 5e-4  # BIGBALLON/cifar-10-cnn's weight decay for WRN and SE-ResNeXt
 _P003 = "paper 003 §4.1, Table B.2.1; authors' NGL example.py"
 _INCEPTION = AugmentConfig(scaling="inception")
 _PLATEAU = (0.2, 5, 1e-4)
+# The authors' final tests (final_loss_testing.py): `basemodel_test` trains EfficientNetV2-S
+# (top dropout 0.1) at 32 px (resize only, `(x - 127.5) / 128`), no augmentation, no
+# shuffling, batch 64 (`.batch(64)` before `.repeat()`: each pass of 50,000 ends with a
+# batch of 16), Adam, epochs of 100 steps: from scratch 640 epochs of a
+# WarmupCosineDecay(64000, 6400), from ImageNet weights 160 epochs of (16000, 1600).
+_BASE_TEST = "code final_loss_testing.py basemodel_test"
+_PX32 = AugmentConfig(image_size=(32, 32))
+_PROGRESSIVE = Recipe("effnetv2s_progressive", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
+                      augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar", steps_per_phase=16000,
+                      phase_stop=(0.45, 40),
+                      source=f"{_P002} App. D, 16k steps/phase; code loss_projection.py EpochCallback(0.45, epoch=40)")  # fmt: skip
 
 
 def _inception(name: str, epochs: int, steps_per_epoch: int, **kw: Any) -> Recipe:
@@ -139,11 +154,19 @@ RECIPES: dict[str, Recipe] = {
         # Its CPU variant: the smallest input Keras' InceptionV3 takes (75x75), no upsampling.
         _inception("inception_003_small", 50, 352, augment=AugmentConfig(scaling="inception", image_size=(75, 75)),
                    model_kwargs=(("upsample", 1),)),
-        # EfficientNetV2-S progressive RandAugment (SPEC §9).
-        Recipe("effnetv2s_progressive", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
-               augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar", steps_per_phase=16000,
-               phase_stop=(0.45, 40),
-               source=f"{_P002} App. D, 16k steps/phase; code loss_projection.py EpochCallback(0.45, epoch=40)"),
+        # EfficientNetV2-S progressive RandAugment (SPEC §9), from scratch and, as the
+        # code's final tests also ran it, from ImageNet weights.
+        _PROGRESSIVE,
+        dataclasses.replace(_PROGRESSIVE, name="effnetv2s_progressive_imagenet", weights="imagenet",
+                            source="code loss_projection.py progressive_test(use_imagenet=True), "
+                                   "as run by final_loss_testing.py"),
+        # The code's final tests without progressive training (`basemodel_test`).
+        Recipe("effnetv2s_code_base", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 64000, 64,
+               augment=_PX32, shuffle_buffer=0, batch_per_pass=True, dropout=0.1,
+               source=f"{_BASE_TEST}(use_imagenet=False)"),
+        Recipe("effnetv2s_code_base_imagenet", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 1600, 16000,
+               64, augment=_PX32, shuffle_buffer=0, batch_per_pass=True, weights="imagenet", dropout=0.1,
+               source=f"{_BASE_TEST}(use_imagenet=True)"),
         Recipe("effnetv2s_progressive_final", "efficientnetv2s", "adam", 1e-3, "warmup_cosine", 6400, 96000,
                64, hold_steps=12400, augmentation="randaug_only", shuffle_buffer=1024, progressive="cifar",
                steps_per_phase=24000, source=f"{_P002} App. D, final tests: 24k steps/phase, 12,400-step hold"),

@@ -112,6 +112,11 @@ class BatchedTrainer:
                 f"recipe {recipe.name!r} lowers its learning rate on plateaus of each candidate's validation "
                 "accuracy; population training has one schedule per step count: train it one candidate at a time"
             )
+        if recipe.batch_per_pass:
+            raise ValueError(
+                f"recipe {recipe.name!r} batches each pass on its own (a partial batch ends every pass), so "
+                "candidates at different steps see batches of different sizes: train it one candidate at a time"
+            )
         wide_reason = wide_support(model, recipe)
         if form == "wide" and wide_reason:
             raise ValueError(wide_reason)

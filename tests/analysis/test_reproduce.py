@@ -2,6 +2,7 @@
 side-by-side report against the published figures, on a fake trainer."""
 
 import dataclasses
+import functools
 import importlib.util
 import os
 
@@ -55,6 +56,7 @@ def test_final_protocols(tmp_path, monkeypatch, protocol):
                                    log=None, protocol=other)  # fmt: skip
 
 
+@functools.cache  # a launcher defines its flags once per process
 def _load_launcher(name):
     import sys
 
@@ -106,3 +108,58 @@ def test_reproductions_name_real_tables_and_losses():
         assert len(published.find(table=rep.table, **dict(rep.filters))) == len(rep.losses)
     with pytest.raises(ValueError, match="known: 002_table4"):
         reproduce.get_reproduction("table99")
+
+
+def test_code_settings_name_the_final_tests_recipes():
+    from absl import flags
+
+    from lossevo.training import recipes
+
+    assert list(evaluation.CODE_SETTINGS) == ["base", "base_imagenet", "progressive", "progressive_imagenet"]
+    for setting, name in evaluation.CODE_SETTINGS.items():
+        r = recipes.get(name)  # a registered recipe, by its own name (not an alias)
+        assert r.name == name and r.model == "efficientnetv2s" and r.batch_size == 64
+        assert (r.weights == "imagenet") == setting.endswith("_imagenet")
+        assert (r.progressive is not None) == setting.startswith("progressive")
+    _load_launcher("evaluate")  # the launcher's --code_setting offers exactly these
+    assert flags.FLAGS["code_setting"].parser.enum_values == list(evaluation.CODE_SETTINGS)
+
+
+def _run_evaluate(tmp_path, *args):
+    from absl import flags
+
+    launcher = _load_launcher("evaluate")
+    argv = ["evaluate", f"--workdir={tmp_path}", *args]
+    flags.FLAGS(argv)
+    try:
+        launcher.main(argv[:1])
+    finally:
+        flags.FLAGS.unparse_flags()
+
+
+@pytest.mark.parametrize("setting", ["base", "base_imagenet", "progressive", "progressive_imagenet"])
+def test_evaluate_trains_a_code_setting_by_its_recipe(tmp_path, monkeypatch, setting):
+    seen = []
+    monkeypatch.setattr(evaluation, "train", fake_trainer(seen))
+    _run_evaluate(tmp_path, "--protocol=code", f"--code_setting={setting}", "--losses=cross_entropy")
+    assert [s["recipe"].name for s in seen] == [evaluation.CODE_SETTINGS[setting]] * evaluation.CODE_RUNS
+    # The synthetic stand-in's 2,000 + 500 training images, validated on its test set.
+    assert all(s["train"] == 2500 and not s["evaluate_test"] for s in seen)
+    assert (tmp_path / "table.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--code_setting=base"], "--code_setting needs --protocol=code"),
+        (["--code_setting=base", "--protocol=best_val"], "--code_setting needs --protocol=code"),
+        (["--code_setting=base", "--protocol=code", "--recipe=convnet_standard"], "not both"),
+    ],
+)
+def test_code_setting_usage_errors_write_nothing(tmp_path, monkeypatch, args, message):
+    from absl import app
+
+    monkeypatch.setattr(evaluation, "train", fake_trainer([]))
+    with pytest.raises(app.UsageError, match=message):
+        _run_evaluate(tmp_path / "run", *args)
+    assert not (tmp_path / "run").exists()

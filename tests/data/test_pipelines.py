@@ -72,6 +72,25 @@ def test_evaluation_images_keep_the_bilinear_values_training_images_are_truncate
     )
 
 
+@pytest.mark.parametrize("shuffle_buffer", [0, 16])
+def test_batch_per_pass_ends_every_pass_with_a_partial_batch(shuffle_buffer):
+    """The authors' `.batch(B).repeat()`: 10 images in batches of 4 give 4, 4, 2 per pass,
+    and unshuffled, every pass the same groupings; the default batches across passes."""
+    ds = tf.data.Dataset.from_tensor_slices((X[:10], np.arange(10)))
+    labels = lambda **kw: [np.argmax(y, -1).tolist() for _, y in data.make_pipeline(  # noqa: E731
+        ds, "none", 10, 4, shuffle_buffer=shuffle_buffer, repeat=True, **kw).take(6)]  # fmt: skip
+    per_pass = labels(batch_per_pass=True)
+    assert [len(b) for b in per_pass] == [4, 4, 2, 4, 4, 2]
+    assert sorted(np.concatenate(per_pass[:3])) == sorted(np.concatenate(per_pass[3:])) == list(range(10))
+    across = labels()
+    assert [len(b) for b in across] == [4] * 6
+    if shuffle_buffer == 0:
+        assert per_pass[:3] == per_pass[3:] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+        assert across[2] == [8, 9, 0, 1]
+    else:
+        assert per_pass[:3] != per_pass[3:]  # each pass reshuffled, as `shuffle` before `repeat`
+
+
 def test_resize_and_grayscale_inputs():
     gray = tf.data.Dataset.from_tensor_slices((X[:8, :, :, 0], Y[:8]))
     cfg = AugmentConfig(image_size=(20, 24))

@@ -96,3 +96,18 @@ def test_bad_flags(script, args, message):
 def test_not_a_run_directory_names_the_file(tmp_path):
     out = _run("figures", f"--run_dir={tmp_path}", timeout=300)
     assert out.returncode != 0 and "journal.jsonl: no journal here" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--code_setting=base"], "--code_setting needs --protocol=code"),
+        (["--protocol=code", "--code_setting=base", "--recipe=convnet_standard"], "not both"),
+    ],
+)
+@pytest.mark.launcher
+def test_code_setting_is_a_usage_error_outside_the_code_protocol(tmp_path, args, message):
+    out = _run("evaluate", f"--workdir={tmp_path / 'run'}", *args, timeout=300)
+    # absl's UsageError status, before lossevo (and TensorFlow) is imported
+    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "run").exists()

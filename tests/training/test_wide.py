@@ -75,6 +75,16 @@ def test_the_resident_stream_is_every_seeds_stream(dataset, recipe):
         ResidentStream(dataset, dataclasses.replace(recipe, shuffle_buffer=64))
 
 
+def test_batch_per_pass_recipes_train_one_candidate_at_a_time(dataset, recipe):
+    """Partial batches at every pass's end: candidates at different steps would see batches
+    of different sizes, so population training refuses; solo training takes them."""
+    per_pass = dataclasses.replace(recipe, batch_per_pass=True)
+    with pytest.raises(ValueError, match="one candidate at a time"):
+        BatchedTrainer("convnet", dataset.num_classes, per_pass, 2)
+    sizes = [int(x.shape[0]) for x, _ in train_stream(dataset, per_pass, seed=1).take(8)]
+    assert sizes == [16] * 6 + [4] + [16]  # 100 examples in batches of 16
+
+
 @pytest.mark.slow
 def test_wide_training_follows_each_solo_run(dataset, recipe):
     trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False)
