@@ -2,8 +2,8 @@ r"""Throughput of the search space's inner loops on this machine.
 
   python benchmarks/bench_search_space.py [--seconds=5]
 
-Measures (1) integrity-checked random genomes per second (SPEC §2–3) and (2) mutation
-attempts per second (SPEC §4: propose, structural checks, integrity check, similarity
+Measures (1) integrity-checked random genomes per second (docs/reference.md §2–3) and (2) mutation
+attempts per second (docs/reference.md §4: propose, structural checks, integrity check, similarity
 against a 100-genome population), and compares them with the authors' code on the same
 2-core machine: about 68 genomes/s and 180 mutation attempts/s (issue #2).
 """

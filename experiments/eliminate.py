@@ -1,4 +1,4 @@
-r"""The elimination protocols (SPEC §7) on a search run's best losses.
+r"""The elimination protocols (docs/reference.md §7) on a search run's best losses.
 
   python experiments/eliminate.py --run_dir=runs/search --workdir=runs/elim --small
   python experiments/eliminate.py --run_dir=runs/cifar10 --workdir=runs/elim --protocol=002 --dataset=cifar10

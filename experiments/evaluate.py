@@ -1,4 +1,4 @@
-r"""Final evaluation (SPEC §11): train chosen losses N times and compare them with CE, and
+r"""Final evaluation (docs/reference.md §11): train chosen losses N times and compare them with CE, and
 with the papers' published figures.
 
   python experiments/evaluate.py --workdir=runs/eval --small

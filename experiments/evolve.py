@@ -1,4 +1,4 @@
-r"""The loss search (SPEC §5–6): a named setup (`lossevo.configs`), overridden by flags, run
+r"""The loss search (docs/reference.md §5–6): a named setup (`lossevo.configs`), overridden by flags, run
 by `lossevo.runs.run_search_setup`.
 
   # offline smoke run on the synthetic dataset (minutes on 2 CPU cores):
@@ -77,7 +77,7 @@ _PAIR_DATA = flags.DEFINE_list(
 _PAIRING = flags.DEFINE_enum("pairing", None, ["paper_002", "code_main"],
                              "A published (initial fitness, fitness) pair.")  # fmt: skip
 _FLIP_RULE = flags.DEFINE_enum(
-    "flip_rule", None, ["code", "unflipped"], "Integrity check's flip rule (SPEC §3)."
+    "flip_rule", None, ["code", "unflipped"], "Integrity check's flip rule (docs/reference.md §3)."
 )
 _SCALE = flags.DEFINE_float("scale", None, "Multiply every training step count.", lower_bound=0.0001)
 _THRESH = flags.DEFINE_float("threshold_scale", None, "Multiply early-stopping thresholds.", lower_bound=0.0)

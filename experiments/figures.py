@@ -1,4 +1,4 @@
-r"""Figures of a search run (SPEC §11): progress with the CE band, phenotypes of the best
+r"""Figures of a search run (docs/reference.md §11): progress with the CE band, phenotypes of the best
 losses against CE, and their 3-D surfaces and differences to CE.
 
   python experiments/figures.py --run_dir=runs/search --top=3 [--ce_results=runs/eval/results.jsonl]

@@ -1,6 +1,6 @@
 r"""Samples valid random loss genomes, prints their formulas and draws their phenotypes.
 
-The first step of a search (SPEC §2–3), and the README's offline main job for now:
+The first step of a search (docs/reference.md §2–3), and the README's offline main job for now:
 
   python experiments/sample_genomes.py --workdir=runs/demo --num_genomes=12 --seed=0
 

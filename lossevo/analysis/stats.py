@@ -1,4 +1,4 @@
-"""Results tables (SPEC §11): mean ± std of test accuracy per loss, and Welch's one-sided
+"""Results tables (docs/reference.md §11): mean ± std of test accuracy per loss, and Welch's one-sided
 t-test of each loss's mean exceeding the baseline's (cross-entropy)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Named tf.data training pipelines (SPEC §8): the papers' augmentation techniques.
+"""Named tf.data training pipelines (docs/reference.md §8): the papers' augmentation techniques.
 
     ds = lossevo.data.load("cifar10")
     train = make_pipeline(ds.train, "all", ds.num_classes, batch_size=128, seed=0)

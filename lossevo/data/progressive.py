@@ -1,4 +1,4 @@
-"""Progressive RandAugment (paper 002, Tables 12–13; SPEC §8): phases that raise the image
+"""Progressive RandAugment (paper 002, Tables 12–13; docs/reference.md §8): phases that raise the image
 size, the model's top dropout and the RandAugment magnitude together.
 
     schedule = ProgressiveSchedule.from_table("cifar", steps_per_phase=16000)

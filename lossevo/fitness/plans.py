@@ -1,4 +1,4 @@
-"""The papers' surrogate fitness functions (SPEC §5–6) as data: their stages, names,
+"""The papers' surrogate fitness functions (docs/reference.md §5–6) as data: their stages, names,
 published pairings, and the training plan of each stage at a given scale.
 
 Each surrogate is named after the authors' function in `fitness_functions.py`:
@@ -177,7 +177,7 @@ ALIASES: dict[str, str] = {
     "effnetv2s_96": "effnet_rand_aug",
 }
 
-# The published (initial fitness, surrogate fitness) pairs of a search (SPEC §5).
+# The published (initial fitness, surrogate fitness) pairs of a search (docs/reference.md §5).
 PAIRINGS: dict[str, tuple[str, str]] = {
     "paper_002": ("convnet_standard", "effnet_rand_aug"),  # paper 002 §3.10
     "code_main": ("resnet_standard", "resnet_rand_aug"),  # the code's `main`

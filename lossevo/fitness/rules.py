@@ -1,4 +1,4 @@
-"""The surrogates' stage rule (SPEC §6), one pure function for every trainer.
+"""The surrogates' stage rule (docs/reference.md §6), one pure function for every trainer.
 
 A stage of a surrogate fitness trains a model and reads its per-epoch history. The
 authors' code (`fitness_functions.py`) decides:

@@ -1,4 +1,4 @@
-"""The papers' named losses as genomes (SPEC §10).
+"""The papers' named losses as genomes (docs/reference.md §10).
 
 Each entry gives the genome, the label smoothing the paper used with it, and where it was
 published. Slot names: `y`, `y_hat`, `one`, `neg_one`, `h0`..`h3`, `root`. A leading minus

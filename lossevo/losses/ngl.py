@@ -1,4 +1,4 @@
-"""The Next Generation Loss (NGL) of the GP paper (SPEC §10): a plain Keras loss, and the
+"""The Next Generation Loss (NGL) of the GP paper (docs/reference.md §10): a plain Keras loss, and the
 same function as a tree genome (`NGL_TREE`), which the graph space cannot encode.
 
 Formula: `loss = mean_c(exp(2.4092 - ŷ - ŷ·y) - cos(cos(sin(ŷ))))`, mean over the batch.
@@ -42,7 +42,7 @@ class NextGenerationLoss(keras.losses.Loss):
     """NGL as a Keras loss.
 
     References:
-      Next Generation Loss Function for Image Classification (the GP paper, SPEC §12).
+      Next Generation Loss Function for Image Classification (the GP paper, docs/reference.md §12).
     """
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "ngl", dtype: Any = None):

@@ -1,4 +1,4 @@
-"""The ConvNet surrogate (paper 002 §3.5, SPEC §6): 14,002 parameters for 10 classes.
+"""The ConvNet surrogate (paper 002 §3.5, docs/reference.md §6): 14,002 parameters for 10 classes.
 
 conv 12 → BN, swish → conv 24 /2 → BN, swish → conv 48 /2 → global average pool →
 dropout 0.1 → dense softmax.

@@ -41,7 +41,7 @@ def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any]:
 
 def write_run_figures(run_dir: str, out: str, top: int = 3, ce_band: tuple[float, float] | None = None,
                       dpi: int = 110) -> list[str]:  # fmt: skip
-    """The figures of a run directory (SPEC §11), read-only (a running search's so far):
+    """The figures of a run directory (docs/reference.md §11), read-only (a running search's so far):
     progress (with a CE band), the best `top` losses' phenotypes (normalised and raw) and
     their 3-D surfaces and differences to CE. Returns the files written."""
     run = load_run(run_dir)

@@ -1,4 +1,4 @@
-"""The search: engines (regularized evolution, SPEC §5; genetic programming, paper 003) on
+"""The search: engines (regularized evolution, docs/reference.md §5; genetic programming, paper 003) on
 one ask/tell base, the journal and its replay, and one loop with local, thread and Ray
 executors.
 

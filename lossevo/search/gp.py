@@ -1,4 +1,4 @@
-"""Genetic programming as an ask/tell engine (paper 003 Alg. 1, SPEC §12).
+"""Genetic programming as an ask/tell engine (paper 003 Alg. 1, docs/reference.md §12).
 
     engine = GeneticProgramming(np.random.default_rng(0), TreeSpace())
     while not engine.done:

@@ -1,4 +1,4 @@
-"""Regularized evolution as an ask/tell engine (SPEC §5), with explicit state and RNG.
+"""Regularized evolution as an ask/tell engine (docs/reference.md §5), with explicit state and RNG.
 
     engine = RegularizedEvolution(np.random.default_rng(0), GraphSpace())  # hidden-state graphs
     while not engine.done:
@@ -57,7 +57,7 @@ class RegularizedEvolution(Engine):
       iterations: evolution iterations to run (2,000 in paper 002).
       max_redo: evaluations per iteration when results are `None` (7).
       seeds: known genomes to include in the initial population (e.g. named losses).
-      space: the search space (`lossevo.space.GraphSpace()`: SPEC §2–4 with the authors'
+      space: the search space (`lossevo.space.GraphSpace()`: docs/reference.md §2–4 with the authors'
         flip rule and 2,500 mutation tries; any `SearchSpace`).
     """
 

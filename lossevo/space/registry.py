@@ -5,7 +5,7 @@
 
 A representation names its kind (the JSON's "kind"), how to decode a genome, how to build
 its search space from a search's configuration, and which engine searches it
-("regularized": regularized evolution, SPEC §5; "gp": paper 003's genetic programming).
+("regularized": regularized evolution, docs/reference.md §5; "gp": paper 003's genetic programming).
 Genome dicts without a kind are graphs (files written before trees existed).
 """
 

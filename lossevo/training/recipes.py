@@ -1,4 +1,4 @@
-"""The papers' training recipes (SPEC §6 and §9) as data: `RECIPES[name]` or `get(name)`.
+"""The papers' training recipes (docs/reference.md §6 and §9) as data: `RECIPES[name]` or `get(name)`.
 
 A recipe names a default model, the optimizer and its schedule, batch size and steps,
 weight decay, augmentation and label smoothing; progressive recipes name a phase table.
@@ -130,7 +130,7 @@ def _inception(name: str, epochs: int, steps_per_epoch: int, **kw: Any) -> Recip
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
-        # Surrogates (SPEC §6), named after the code's fitness functions: Adam, warm-up 800
+        # Surrogates (docs/reference.md §6), named after the code's fitness functions: Adam, warm-up 800
         # then cosine over 8,000 steps (EfficientNet: 6,400 and 64,000).
         Recipe("convnet_standard", "convnet", "adam", 1e-3, "warmup_cosine", 800, 8000, 128,
                augment=_UNIT, shuffle_buffer=0,
@@ -154,7 +154,7 @@ RECIPES: dict[str, Recipe] = {
         # Its CPU variant: the smallest input Keras' InceptionV3 takes (75x75), no upsampling.
         _inception("inception_003_small", 50, 352, augment=AugmentConfig(scaling="inception", image_size=(75, 75)),
                    model_kwargs=(("upsample", 1),)),
-        # EfficientNetV2-S progressive RandAugment (SPEC §9), from scratch and, as the
+        # EfficientNetV2-S progressive RandAugment (docs/reference.md §9), from scratch and, as the
         # code's final tests also ran it, from ImageNet weights.
         _PROGRESSIVE,
         dataclasses.replace(_PROGRESSIVE, name="effnetv2s_progressive_imagenet", weights="imagenet",
@@ -177,7 +177,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe("effnetv2s_finetune_000", "efficientnetv2s", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 10000,
                64, augmentation="base", augment=AugmentConfig(image_size=(224, 224)), weights="imagenet",
                steps_per_epoch=500, source=f"{_P000} §4.2 fine-tuning (20 epochs x 500 steps)"),
-        # Large CNNs (SPEC §9).
+        # Large CNNs (docs/reference.md §9).
         Recipe("wideresnet_002", "wideresnet28_10", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,
                kernel_l2=_L2, augmentation="cutout", augment=_WRN_AUG, source=f"{_P002} App. D"),
         Recipe("seresnext_002", "seresnext29_4x64d", "sgd_nesterov", 0.1, "warmup_cosine", 1000, 96186, 128,

@@ -26,7 +26,7 @@ def test_every_op_eager_and_in_tf_data(name, magnitude):
 
 
 def test_level_to_arg_table():
-    # Model Garden's mapping (SPEC §8), golden at magnitudes 5 and 10.
+    # Model Garden's mapping (docs/reference.md §8), golden at magnitudes 5 and 10.
     assert op_arguments(5.0) == {
         "AutoContrast": None, "Equalize": None, "Invert": None, "Rotate": 15.0, "Posterize": 2,
         "Solarize": 128, "Color": 1.0, "Contrast": 1.0, "Brightness": 1.0, "Sharpness": 1.0,

@@ -16,7 +16,7 @@ DS = data.load("synthetic", num_train=256, num_validation=64, num_test=8)
 
 
 def code_lr(step, warmup, total, target=1e-3):
-    """The code's `lr_warmup_cosine_decay` (without its +1e-7), written out from SPEC §6."""
+    """The code's `lr_warmup_cosine_decay` (without its +1e-7), written out from docs/reference.md §6."""
     if step < warmup:
         return target * step / warmup
     return 0.5 * target * (1 + math.cos(math.pi * (step - warmup) / (total - warmup)))

@@ -163,7 +163,7 @@ def test_neuroloss_minimum_at_099998(name):
     assert q[np.argmin(ce)] > 0.999999  # CE's minimum is at 1
 
 
-# SPEC §3: a mutant is checked carrying its parent's flip, and the check assigns its own.
+# docs/reference.md §3: a mutant is checked carrying its parent's flip, and the check assigns its own.
 # Which parent flip gives each named loss its published sign under the authors' rule:
 PUBLISHED_SIGN_FROM_UNFLIPPED_PARENT = {
     "cross_entropy", "cross_entropy_ls", "honorable2", "bessel", "c2", "m0", "m1", "m2", "r0",

@@ -145,3 +145,11 @@ def test_kernel_l2_penalises_every_kernel():
     from lossevo.training.build import builder_kwargs
 
     assert builder_kwargs(recipes.get("wideresnet_002"), "wideresnet28_10")["kernel_l2"] == 5e-4
+
+
+def test_the_head_has_the_datasets_classes():
+    """A deliberate difference (BUILD_NOTES): the authors' `EfficientNetV2S(num_classes=10)`
+    is hard-coded, also on CIFAR-100; lossevo's head has the dataset's classes."""
+    model = models.get("efficientnetv2s", 100, input_shape=(32, 32, 3))
+    assert model.output_shape == (None, 100)
+    assert model.count_params() == PARAMS["efficientnetv2s"] + 90 * (1280 + 1)  # 90 more rows of the head

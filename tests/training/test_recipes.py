@@ -1,4 +1,4 @@
-"""The recipes table holds SPEC §9's rows."""
+"""The recipes table holds docs/reference.md §9's rows."""
 
 import dataclasses
 

@@ -1,4 +1,4 @@
-"""The papers' simple techniques (SPEC §8): pad-and-crop with flips, cutout, mixup, CutMix,
+"""The papers' simple techniques (docs/reference.md §8): pad-and-crop with flips, cutout, mixup, CutMix,
 and paper 003's shift-zoom-flip (Keras' `ImageDataGenerator`).
 
 `random_crop_flip` and `cutout` are per-image; `mixup` and `cutmix` mix the images of a

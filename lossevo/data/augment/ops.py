@@ -2,7 +2,7 @@
 
 Every op takes a uint8 batch `[B, H, W, 3]` (a single `[H, W, 3]` image works too) and
 per-image arguments (shape `[B]`, or scalars broadcast to the batch), and returns uint8.
-Semantics follow Model Garden, quirks included (SPEC §8, BUILD_NOTES.md):
+Semantics follow Model Garden, quirks included (docs/reference.md §8, BUILD_NOTES.md):
 - geometric ops use nearest-neighbour sampling through `tf.raw_ops.ImageProjectiveTransformV3`
   (no tensorflow-addons) and fill the pixels that fall outside the image by `fill`:
   "reflect" (the authors' `transform_og` default, which their `wrap`/`unwrap` never

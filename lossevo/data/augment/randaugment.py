@@ -1,5 +1,5 @@
 """RandAugment with the authors' semantics: TF Model Garden's op set and level-to-argument
-mapping (SPEC §8), vectorised over a batch.
+mapping (docs/reference.md §8), vectorised over a batch.
 
 Each of `num_layers` layers picks, independently per image, one of the 16 ops or identity
 (uniform over 17 choices) and applies it at magnitude `M` (0–10 scale, higher allowed as in

@@ -1,6 +1,6 @@
 """Renders a genome as a paper-style string, as LaTeX, and as a SymPy expression.
 
-`to_text` is the formula string the similarity test compares (SPEC §3): the root's
+`to_text` is the formula string the similarity test compares (docs/reference.md §3): the root's
 expression without the flip, like the authors' `msg`. `to_paper` adds the sign and the
 batch mean as the papers' tables print them.
 """

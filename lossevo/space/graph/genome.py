@@ -1,4 +1,4 @@
-"""The hidden-state graph genome (SPEC §1): an immutable, validated value.
+"""The hidden-state graph genome (docs/reference.md §1): an immutable, validated value.
 
 Slots, in the authors' order: 0 `y`, 1 `y_hat`, 2 `one`, 3 `neg_one` (inputs),
 4–7 `h0`–`h3` (hidden nodes), 8 `root`. Each node applies one op to one or two argument

@@ -1,4 +1,4 @@
-"""Mutation (SPEC §4) with the similarity test against the population.
+"""Mutation (docs/reference.md §4) with the similarity test against the population.
 
 A node is picked uniformly among the active hidden nodes and the root; then with
 r ~ U(0, 1): r >= 0.30 changes its op (same arity), 0.15 <= r < 0.30 changes a
@@ -8,7 +8,7 @@ times, after which the iteration is skipped (the paper's rule; the authors' code
 evaluate the last failed mutant, a bug this library does not copy).
 
 A mutant is a copy of its parent, so it is checked carrying the parent's flip and the check
-assigns its own (SPEC §3, `phenotype.FLIP_RULES`); its stored phenotype is the check's, as
+assigns its own (docs/reference.md §3, `phenotype.FLIP_RULES`); its stored phenotype is the check's, as
 in the authors' code, and the similarity test compares stored phenotypes.
 """
 
@@ -105,7 +105,7 @@ class PopulationIndex:
             return False
         p = np.asarray(phenotype, np.float64)
         # Squared distances by one matrix-vector product; near-threshold rows are then
-        # confirmed with the exact norm, so the decision equals SPEC's L2 <= 0.01 test.
+        # confirmed with the exact norm, so the decision equals the reference's L2 <= 0.01 test.
         d2 = self._sq + p @ p - 2.0 * (self.phenotypes @ p)
         near = np.flatnonzero(d2 <= (2 * pheno.SIMILARITY_THRESHOLD) ** 2)
         return bool(near.size) and pheno.is_similar(text, phenotype, frozenset(), self.phenotypes[near])

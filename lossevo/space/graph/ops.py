@@ -1,7 +1,7 @@
 """The search space's operations, as data.
 
 Two tables, `UNARY_OPS` and `BINARY_OPS`, list every operation a node of a genome can
-apply, in the authors' original integer order (SPEC §1). Each entry carries a TensorFlow
+apply, in the authors' original integer order (docs/reference.md §1). Each entry carries a TensorFlow
 function (training path), a NumPy/SciPy function (the fast phenotype check), and text,
 LaTeX and SymPy renderings. The two numeric functions compute the same float32 values.
 

@@ -1,4 +1,4 @@
-"""The binary phenotype and the integrity check on it (SPEC §3), on the NumPy path.
+"""The binary phenotype and the integrity check on it (docs/reference.md §3), on the NumPy path.
 
 The grid: `p = linspace(eps, 1 - eps, 1000)`, predictions `[p, 1 - p]`, targets `[0, 1]`,
 so the true class's probability falls as `p` rises. `grid_curve` gives the per-example
@@ -106,7 +106,7 @@ def _forward_fill_wrapped(t: np.ndarray) -> np.ndarray:
 
 
 def check_curve(curve: np.ndarray, flip: bool = False) -> CheckResult:
-    """The authors' integrity check (SPEC §3) on a binary-phenotype curve.
+    """The authors' integrity check (docs/reference.md §3) on a binary-phenotype curve.
 
     Args:
       curve: the per-example loss on the grid before any flip (`grid_curve`).
@@ -174,7 +174,7 @@ def is_similar(
     population_texts: frozenset[str] | set[str],
     population_phenotypes: np.ndarray | None,
 ) -> bool:
-    """Similarity test against a population (SPEC §3): same formula, or L2 <= 0.01."""
+    """Similarity test against a population (docs/reference.md §3): same formula, or L2 <= 0.01."""
     if text in population_texts:
         return True
     if population_phenotypes is None or len(population_phenotypes) == 0:

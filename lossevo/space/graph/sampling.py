@@ -1,11 +1,11 @@
-"""Random initialisation of genomes (SPEC §2), driven by an explicit numpy Generator.
+"""Random initialisation of genomes (docs/reference.md §2), driven by an explicit numpy Generator.
 
 Hidden nodes are unary with p=0.7 and binary with p=0.3, the root unary with p=0.2 and
 binary with p=0.8; each node draws an op of both arities (the other one stays dormant).
 A hidden node's argument is uniform over slots 0–7 minus itself, a binary node's second
 argument a different such slot; the root's arguments come from the hidden slots 4–7.
 Whole genomes are resampled until the active graph is acyclic, reaches `y` and `y_hat`,
-and passes the integrity check (SPEC §3), which also sets `flip`.
+and passes the integrity check (docs/reference.md §3), which also sets `flip`.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def sample_population(
     stats: SampleStats | None = None,
     batch_size: int = 1024,
 ) -> list[Genome]:
-    """`n` independent valid random genomes (SPEC §2–3).
+    """`n` independent valid random genomes (docs/reference.md §2–3).
 
     Candidates are drawn and structurally checked `batch_size` at a time; survivors go
     through the integrity check in draw order. Same seed, same genomes.

@@ -1,4 +1,4 @@
-"""The graph genome's slots, in the authors' order (SPEC §1): 0 `y`, 1 `y_hat`, 2 `one`,
+"""The graph genome's slots, in the authors' order (docs/reference.md §1): 0 `y`, 1 `y_hat`, 2 `one`,
 3 `neg_one` (inputs), 4–7 `h0`–`h3` (hidden nodes), 8 `root`."""
 
 SLOT_NAMES: tuple[str, ...] = ("y", "y_hat", "one", "neg_one", "h0", "h1", "h2", "h3", "root")

@@ -1,7 +1,7 @@
-"""The hidden-state graph search space (SPEC §2–4) as one object the engines call.
+"""The hidden-state graph search space (docs/reference.md §2–4) as one object the engines call.
 
-`GraphSpace.sample(n, rng)` draws valid random genomes (SPEC §2–3); `mutate(parent, rng,
-population)` makes one mutant (SPEC §4) that passes the structural checks, the integrity
+`GraphSpace.sample(n, rng)` draws valid random genomes (docs/reference.md §2–3); `mutate(parent, rng,
+population)` makes one mutant (docs/reference.md §4) that passes the structural checks, the integrity
 check (with the flip rule, `phenotype.FLIP_RULES`) and the similarity test against the
 population's stored phenotypes, and returns it with its own stored phenotype, or None after
 `max_tries` failures (the iteration is skipped).
@@ -23,7 +23,7 @@ from lossevo.space.graph.sampling import sample_population
 
 @dataclasses.dataclass(frozen=True)
 class Mutant:
-    """A mutant and the binary phenotype its integrity check stored (SPEC §3)."""
+    """A mutant and the binary phenotype its integrity check stored (docs/reference.md §3)."""
 
     genome: Genome
     stored: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)

@@ -1,4 +1,4 @@
-"""The expression-tree genome of the GP search (paper 003, SPEC §12): an immutable value.
+"""The expression-tree genome of the GP search (paper 003, docs/reference.md §12): an immutable value.
 
 An expression is a leaf or a node. A leaf is `"y"` (target), `"y_hat"` (prediction) or a
 float constant; a node is a tuple `(op_name, child, ...)` with one child per argument of the

@@ -1,4 +1,4 @@
-"""The tree search space's operators, as data (paper 003 §3 and App. A, SPEC §12).
+"""The tree search space's operators, as data (paper 003 §3 and App. A, docs/reference.md §12).
 
 Terminals are `y` (target), `y_hat` (softmax probability) and random constants. The ten
 operators are the paper's {+, −, ×, ÷, ×(−1), √, log, exp, sin, cos}, with its protected

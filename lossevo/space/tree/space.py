@@ -1,4 +1,4 @@
-"""The expression-tree search space (paper 003, SPEC §12) as one object the engines call.
+"""The expression-tree search space (paper 003, docs/reference.md §12) as one object the engines call.
 
 `TreeSpace.sample(n, rng)` grows random trees (ramped half-and-half within the limits);
 `vary(parent, partner, rng)` makes a child by the paper's crossover and mutations (the

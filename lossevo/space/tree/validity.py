@@ -1,9 +1,9 @@
-"""What a tree must satisfy to enter the search (paper 003 §4.1 and App. A, SPEC §12).
+"""What a tree must satisfy to enter the search (paper 003 §4.1 and App. A, docs/reference.md §12).
 
 - Shape: height at least `min_height` (2) and at most `max_size` (100) nodes.
 - `y` and `y_hat` both appear (also enforced by `TreeGenome` itself).
 - Value range: the paper discards "a loss function [whose] values were not in the range
-  [1e-6, 1e6]". The rule is about the *loss* (SPEC §12): lossevo evaluates the loss, the
+  [1e-6, 1e6]". The rule is about the *loss* (docs/reference.md §12): lossevo evaluates the loss, the
   mean over classes of `f(y, ŷ)`, in float32 on the binary grid (target (1, 0), prediction
   (p, 1 − p), p = linspace(0, 1, 1001), both ends included: a softmax can round to 0 or 1).
   Every value must be finite, and the largest |value| must lie in the range: a loss that

@@ -1,4 +1,4 @@
-"""Mutation (SPEC §4): the 70/15/15 split, each change's semantics, checks and retries."""
+"""Mutation (docs/reference.md §4): the 70/15/15 split, each change's semantics, checks and retries."""
 
 import collections
 
@@ -99,7 +99,7 @@ def test_mutants_pass_all_checks_and_differ_from_population():
         assert result.child is not None
         child = result.child
         assert Genome(child.nodes, child.flip) == child
-        # The mutant was checked carrying its parent's flip (SPEC §3), which set its own.
+        # The mutant was checked carrying its parent's flip (docs/reference.md §3), which set its own.
         as_checked = check(child.replace(flip=parent.flip))
         assert as_checked.ok and as_checked.flip == child.flip
         np.testing.assert_array_equal(as_checked.phenotype, result.check.phenotype)

@@ -25,7 +25,7 @@ def _args(op):
 def test_tables_shape_and_order():
     assert [op.index for op in ops.UNARY_OPS] == list(range(27))
     assert [op.index for op in ops.BINARY_OPS] == list(range(7))
-    assert ops.UNARY_OPS[14].name == "atan"  # arctan, as in the code (SPEC §1)
+    assert ops.UNARY_OPS[14].name == "atan"  # arctan, as in the code (docs/reference.md §1)
     assert ops.BINARY_OPS[6].name == "div_sqrt"
     assert len({op.name for op in (*ops.UNARY_OPS, *ops.BINARY_OPS)}) == 34
 
@@ -77,7 +77,7 @@ def test_xla_compiles_and_matches_eager(op):
     [
         ("ln", 0.0, np.log(1e-7)),
         ("log10", 100.0, 2.0),
-        ("softsign_deriv", -3.0, 0.25),  # 1/(1+|x|): the code's form (SPEC §1)
+        ("softsign_deriv", -3.0, 0.25),  # 1/(1+|x|): the code's form (docs/reference.md §1)
         ("softplus", 0.0, np.log(2.0 + 1e-7)),
         ("reciprocal", 0.5, 1 / (0.5 + 1e-7)),
         ("min0", 2.0, 0.0),

@@ -1,4 +1,4 @@
-"""The integrity check (SPEC §3): each rule on hand-built genomes, golden curves, and the
+"""The integrity check (docs/reference.md §3): each rule on hand-built genomes, golden curves, and the
 agreement of the NumPy path with the TensorFlow path."""
 
 import numpy as np
@@ -97,7 +97,7 @@ def test_golden_curves():
     assert phenotype.check_curve(np.zeros(1000, np.float32)).reason == "plateau"
     # Zeros take their predecessor's sign, wrapping round: leading zeros copy the last sign.
     # A decreasing curve with a zero step leaves the "all steps < 0" branch, and the rule
-    # flip = (sign[2] != -1) then keeps it unflipped: SPEC's decision, quirk included.
+    # flip = (sign[2] != -1) then keeps it unflipped: the reference's decision, quirk included.
     d = -up.copy()
     d[:3] = 0
     assert phenotype.check_curve(_curve(d)) == phenotype.CheckResult(True, False, reason="")
@@ -165,7 +165,7 @@ def test_similarity():
     assert not phenotype.is_similar("other", pheno + 0.00035, set(), pheno[None])  # L2 ≈ 0.011
 
 
-# SPEC §3's flip rule: the curve is the loss as it stands, its current flip applied (a
+# docs/reference.md §3's flip rule: the curve is the loss as it stands, its current flip applied (a
 # mutant carries its parent's), and the new flip is assigned outright.
 NEUROLOSS_LIKE = make(  # ln(|s|+ε) + s, s = ŷ/sqrt(1+(ŷ/(y+ε))²): minimum between grid 0 and 1
     {"h0": ("div", "y_hat", "y"), "h1": ("div_sqrt", "y_hat", "h0"), "h2": ("ln", "h1"),

@@ -1,4 +1,4 @@
-"""Random initialisation (SPEC §2): distributions, reproducibility, every result valid."""
+"""Random initialisation (docs/reference.md §2): distributions, reproducibility, every result valid."""
 
 import numpy as np
 import pytest

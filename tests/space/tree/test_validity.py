@@ -1,5 +1,5 @@
 """Paper 003's value-range rule, on the loss: the class mean of a tree's term on the binary
-grid, finite everywhere, its largest |value| in [1e-6, 1e6] (SPEC §12)."""
+grid, finite everywhere, its largest |value| in [1e-6, 1e6] (docs/reference.md §12)."""
 
 import numpy as np
 import pytest
