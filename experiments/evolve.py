@@ -91,6 +91,8 @@ _STUB_DELAY = flags.DEFINE_float(
 )
 _STUB_HANG = flags.DEFINE_float("stub_hang", None, "Seconds a 'stub' evaluation of a hash starting with 1 hangs.",
                                 lower_bound=0)  # fmt: skip
+_STUB_FAIL = flags.DEFINE_string("stub_fail_while", None, "The 'stub' fitness raises an error not about the "
+                                 "loss while this file exists (tests of stopping and resuming).")  # fmt: skip
 # How the search runs.
 _ISOLATE = flags.DEFINE_bool("isolate", None, "Evaluate in a worker process recycled every --recycle_every "
                              "tasks (default: for the surrogates, not the stub).")  # fmt: skip
@@ -113,6 +115,7 @@ OVERRIDES = (  # (flag, SearchSetup.replace field)
     (_BATCH, "batch_size"), (_SEED, "seed"), (_INITIAL, "initial_fitness"), (_FITNESS, "fitness"),
     (_SCALE, "scale"), (_THRESH, "threshold_scale"), (_SBATCH, "surrogate_batch"),
     (_AUGMENT, "augmentation"), (_K, "batched_k"), (_STUB_DELAY, "stub_delay"), (_STUB_HANG, "stub_hang"),
+    (_STUB_FAIL, "stub_fail_while"),
 )  # fmt: skip
 
 

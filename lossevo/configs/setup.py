@@ -37,6 +37,8 @@ class SearchSetup:
       augmentation: override the surrogates' augmentation technique.
       batched_k: train K candidates at once (population-batched evaluation); 0: one at a time.
       stub_delay, stub_hang: the stub fitness's seconds per evaluation, and per "hung" one.
+      stub_fail_while: the stub fitness raises an error not about the loss while this file
+        exists (tests of stopping and resuming).
       objective: "accuracy" (the surrogate's validation accuracy on `data`) or "ce_pair"
         (paper 003's fifth experiment: wins against CE and the mean improvement over
         `data` and `pair_data`, `lossevo.fitness.pair`; CE's baselines are trained once
@@ -54,6 +56,7 @@ class SearchSetup:
     batched_k: int = 0
     stub_delay: float = 0.0
     stub_hang: float = 0.0
+    stub_fail_while: str | None = None
     objective: str = "accuracy"
     pair_data: tuple[DataSpec, ...] = ()
     description: str = ""
@@ -134,7 +137,7 @@ class SearchSetup:
         """The picklable factory of the fitness `name` (a surrogate or "stub"); for the
         "ce_pair" objective, CE's accuracy on each of `datasets()` (`lossevo.runs.baselines`)."""
         if name == STUB:
-            return StubFactory(STUB, self.stub_delay, self.stub_hang)
+            return StubFactory(STUB, self.stub_delay, self.stub_hang, fail_while=self.stub_fail_while)
         if self.objective == "ce_pair":
             if ce_accuracies is None or len(ce_accuracies) != len(self.datasets()):
                 raise ValueError("objective 'ce_pair' needs CE's validation accuracy on each dataset")

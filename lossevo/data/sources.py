@@ -11,9 +11,12 @@
   surrogates draw a fresh random split per run instead (`lossevo.data.splits`).
 - `synthetic`: generated, no download (see `lossevo.data.synthetic`).
 - `npz`: a `.npz` file with `x_train`, `y_train`, `x_test`, `y_test` (and optionally
-  `x_val`, `y_val`; otherwise the last 10% of train validates).
+  `x_val`, `y_val`; otherwise a seeded, stratified 10% of every training class validates,
+  `holdout.stratified_holdout`, and the rest trains in a seeded random order).
 - `image_folder`: `root/<split>/<class>/*.png|jpg` with splits `train`, `test` (and
-  optionally `validation`), resized to `image_size`.
+  optionally `validation`; otherwise the same stratified draw from `train/`), resized to
+  `image_size`; the training files in a seeded random order (folders list them by class).
+Own data's labels follow `checks.label_problem`: the classes are the training labels.
 
 `data_dir` points tensorflow-datasets at an offline copy; a dataset that is neither there
 nor downloadable raises `DatasetUnavailableError` saying how to provide it.
@@ -29,6 +32,8 @@ import numpy as np
 import tensorflow as tf
 
 from lossevo.data import synthetic
+from lossevo.data.checks import label_problem
+from lossevo.data.holdout import stratified_holdout
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -166,8 +171,8 @@ def _from_arrays(name, x_train, y_train, x_val, y_val, x_test, y_test, num_class
         y = np.asarray(y).reshape(-1).astype(np.int64)
         return tf.data.Dataset.from_tensor_slices((np.asarray(x, np.uint8), y))
 
-    if num_classes is None:
-        num_classes = int(max(np.max(y_train), np.max(y_test), np.max(y_val)) + 1)
+    if num_classes is None:  # the training labels' classes (`checks.label_problem`)
+        num_classes = int(np.max(y_train) + 1)
     size = tuple(np.asarray(x_train).shape[1:3])
     return ImageDataset(name, ds(x_train, y_train), ds(x_val, y_val), ds(x_test, y_test), num_classes, size)
 
@@ -182,8 +187,9 @@ def load_synthetic(
     return _from_arrays("synthetic", x_tr, y_tr, x_va, y_va, x_te, y_te, synthetic.NUM_CLASSES)
 
 
-def load_npz(path: str, validation_fraction: float = 0.1) -> ImageDataset:
-    """Images from a `.npz` file (see module doc)."""
+def load_npz(path: str, validation_fraction: float = 0.1, seed: int = 0) -> ImageDataset:
+    """Images from a `.npz` file (see module doc); without `x_val`, a stratified
+    `validation_fraction` of every class drawn with `seed` validates."""
     if not os.path.exists(path):
         raise DatasetUnavailableError(f"no such .npz file: {path}")
     with np.load(path) as f:
@@ -191,12 +197,23 @@ def load_npz(path: str, validation_fraction: float = 0.1) -> ImageDataset:
         if missing:
             raise DatasetUnavailableError(f"{path} lacks arrays {sorted(missing)}; it has {sorted(f.files)}")
         data = {k: f[k] for k in f.files}
-    x_tr, y_tr = data["x_train"], data["y_train"]
+    x_tr, y_tr = data["x_train"], np.asarray(data["y_train"]).reshape(-1)
+    labels = {
+        "train": y_tr,
+        "test": data["y_test"],
+        **({"validation": data["y_val"]} if "y_val" in data else {}),
+    }
+    problem = label_problem(path, labels)
+    if problem:
+        raise DatasetUnavailableError(problem)
     if "x_val" in data:
         x_va, y_va = data["x_val"], data["y_val"]
     else:
-        cut = round(len(x_tr) * (1 - validation_fraction))
-        x_tr, x_va, y_tr, y_va = x_tr[:cut], x_tr[cut:], y_tr[:cut], y_tr[cut:]
+        try:
+            train, val = stratified_holdout(y_tr, validation_fraction, seed)
+        except ValueError as e:
+            raise DatasetUnavailableError(f"{path}: {e}") from None
+        x_tr, x_va, y_tr, y_va = x_tr[train], x_tr[val], y_tr[train], y_tr[val]
     return _from_arrays("npz", x_tr, y_tr, x_va, y_va, data["x_test"], data["y_test"])
 
 
@@ -204,8 +221,8 @@ def load_image_folder(
     path: str, image_size: tuple[int, int] = (32, 32), validation_fraction: float = 0.1, seed: int = 0
 ) -> ImageDataset:
     """Images from `path/<split>/<class>/*` (see module doc), resized to `image_size`. Without
-    a `validation/` folder, a `validation_fraction` of the training files drawn with `seed`
-    validates (Keras' `validation_split`)."""
+    a `validation/` folder, a stratified `validation_fraction` of every class's training
+    files drawn with `seed` validates (`holdout.stratified_holdout`)."""
     import keras
 
     if not os.path.isdir(os.path.join(path, "train")) or not os.path.isdir(os.path.join(path, "test")):
@@ -216,16 +233,41 @@ def load_image_folder(
     def folder(split, **kwargs):
         return keras.utils.image_dataset_from_directory(os.path.join(path, split), **common, **kwargs)
 
+    listed = folder("train", shuffle=False)  # lists the files (`file_paths`) in dataset order
+    classes = listed.class_names
+    paths = np.array(listed.file_paths)
+    labels = np.array([classes.index(os.path.basename(os.path.dirname(p))) for p in paths], np.int64)
+    size = tuple(image_size)
     if os.path.isdir(os.path.join(path, "validation")):
-        train, val = folder("train", shuffle=False), folder("validation", shuffle=False)
-    else:  # a stratified-in-expectation random split, not the last class folders
-        train, val = folder("train", validation_split=validation_fraction, subset="both", seed=seed)
+        val = folder("validation", shuffle=False)
+        train_idx = np.random.default_rng(seed).permutation(len(paths))
+    else:  # every class drawn on its own
+        try:
+            train_idx, val_idx = stratified_holdout(labels, validation_fraction, seed)
+        except ValueError as e:
+            raise DatasetUnavailableError(f"{path}/train: {e}") from None
+        val = _image_files(paths[val_idx], labels[val_idx], size)
+    # The training files in a seeded random order: folders list them class by class, which
+    # an unshuffled recipe would train on as they come.
+    train = _image_files(paths[train_idx], labels[train_idx], size)
     test = folder("test", shuffle=False)
-    classes = train.class_names
     if test.class_names != classes:
         raise DatasetUnavailableError(f"train and test class folders differ: {classes} vs {test.class_names}")
     train, val, test = (ds.map(to_pair) for ds in (train, val, test))
     return ImageDataset("image_folder", train, val, test, len(classes), tuple(image_size))
+
+
+def _image_files(paths: np.ndarray, labels: np.ndarray, image_size: tuple[int, int]) -> tf.data.Dataset:
+    """`(float32 image, label)` pairs read from `paths` in their order, decoded and resized
+    as `keras.utils.image_dataset_from_directory` does (RGB, bilinear)."""
+
+    def read(path, label):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        image = tf.image.resize(image, image_size)
+        image.set_shape((*image_size, 3))
+        return image, label
+
+    return tf.data.Dataset.from_tensor_slices((paths, labels)).map(read, deterministic=True)
 
 
 LOADERS: dict[str, Callable[..., ImageDataset]] = {

@@ -5,12 +5,16 @@ runs: the same check for every launcher, the notebooks and library callers.
     spec.validate()          # cheap: files, folders, arrays; raises with a clear message
     dataset = spec.load()    # the `ImageDataset`
 
-`validate` looks at the source without loading it all: an `.npz` file must hold
+`validate` checks own data before anything is written: an `.npz` file must hold
 `x_train`, `y_train`, `x_test`, `y_test` (and optionally `x_val`, `y_val`) of matching
-lengths, uint8 images of rank 3 (grayscale) or 4 with 1 or 3 channels, integer labels; an image folder must hold
-`train/` and `test/` (and optionally `validation/`) with the same class subfolders, each
-with at least one image; a tensorflow-datasets name may name an offline `data_dir`, which
-must exist.
+lengths, uint8 images of rank 3 (grayscale) or 4 with 1 or 3 channels and one image shape
+across splits, and labels by `checks.label_problem` (the classes are the training labels
+0..C-1, at least two, every one present in training, validation and test labels among
+them); without `x_val`, every class needs two training examples (the stratified split).
+An image folder must hold `train/` and `test/` (and optionally `validation/`) with the
+same class subfolders, at least two classes, each with at least one image (two in `train/`
+without `validation/`), and every image file must decode (the bad one is named). A
+tensorflow-datasets name may name an offline `data_dir`, which must exist.
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ import zipfile
 from typing import Any
 
 import numpy as np
+import tensorflow as tf
 
+from lossevo.data.checks import label_problem
+from lossevo.data.holdout import stratified_holdout
 from lossevo.data.sources import LOADERS, TFDS_SOURCES, DatasetUnavailableError, ImageDataset, load
 
 NEEDS_PATH = ("npz", "image_folder")
@@ -126,10 +133,26 @@ def _check_npz(path: str) -> None:
             raise DatasetUnavailableError(
                 f"{path}: x_{split} has {len(x)} images but y_{split} {len(y)} labels"
             )
-        if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise DatasetUnavailableError(
-                f"{path}: y_{split} must hold class indices 0, 1, ... (got {y.dtype})"
-            )
+    shapes = {split: _image_shape(arrays[f"x_{split}"]) for split in splits}
+    if len(set(shapes.values())) > 1:
+        raise DatasetUnavailableError(
+            f"{path}: the splits' images differ in shape ({', '.join(f'x_{k} {v}' for k, v in shapes.items())}); "
+            "every split needs one image shape"
+        )
+    names = {"train": "train", "test": "test", "val": "validation"}
+    problem = label_problem(path, {names[k]: arrays[f"y_{k}"] for k in splits})
+    if problem:
+        raise DatasetUnavailableError(problem)
+    if "val" not in splits:
+        try:
+            stratified_holdout(arrays["y_train"])
+        except ValueError as e:
+            raise DatasetUnavailableError(f"{path}: {e}") from None
+
+
+def _image_shape(x: np.ndarray) -> tuple[int, ...]:
+    """`[H, W, C]` of a split's images (grayscale `[N, H, W]` counts as one channel)."""
+    return tuple(x.shape[1:]) if x.ndim == 4 else (*x.shape[1:], 1)
 
 
 def _classes(folder: str) -> list[str]:
@@ -147,8 +170,11 @@ def _check_image_folder(path: str) -> None:
             )
     splits = ["train", "test"] + (["validation"] if os.path.isdir(os.path.join(path, "validation")) else [])
     classes = _classes(os.path.join(path, "train"))
-    if not classes:
-        raise DatasetUnavailableError(f"{path}/train has no class subfolders")
+    if len(classes) < 2:
+        raise DatasetUnavailableError(
+            f"{path}/train has {len(classes)} class subfolder(s); a classification needs at least 2"
+        )
+    need = 1 if "validation" in splits else 2  # a stratified split draws from every class
     for split in splits:
         got = _classes(os.path.join(path, split))
         if got != classes:
@@ -156,8 +182,23 @@ def _check_image_folder(path: str) -> None:
                 f"{path}: the class folders of {split}/ ({got}) differ from train/ ({classes})"
             )
         for c in classes:
-            files = os.listdir(os.path.join(path, split, c))
-            if not any(f.lower().endswith(IMAGE_SUFFIXES) for f in files):
+            folder = os.path.join(path, split, c)
+            images = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_SUFFIXES))
+            if not images:
+                raise DatasetUnavailableError(f"{folder} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+            if split == "train" and len(images) < need:
                 raise DatasetUnavailableError(
-                    f"{path}/{split}/{c} holds no images ({', '.join(IMAGE_SUFFIXES)})"
+                    f"{folder} holds 1 image; a validation split drawn from train/ needs at least 2 of every "
+                    "class (or add a validation/ folder)"
                 )
+            for name in images:
+                _check_decodes(os.path.join(folder, name))
+
+
+def _check_decodes(file: str) -> None:
+    """Decodes one image file as the loader will (TensorFlow's decoders), naming it if bad."""
+    try:
+        tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, tf.errors.UnknownError) as e:
+        message = (e.message or type(e).__name__).strip().splitlines()[0]
+        raise DatasetUnavailableError(f"{file}: not a readable image ({message})") from None

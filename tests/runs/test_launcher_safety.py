@@ -102,31 +102,43 @@ def test_bad_run_directory_states_are_one_line(tmp_path):
 
 @pytest.mark.launcher
 def test_a_configuration_error_stops_after_the_first_evaluation_and_resumes_after_the_fix(tmp_path):
+    """An error not about the loss (here the stub's, while a file exists: own data that
+    breaks mid-run is now caught before the run starts) stops the search with status 1;
+    the same command resumes once it is fixed."""
+    broken = tmp_path / "broken"
+    broken.write_text("a configuration the user will fix")
+    args = [*STUB, f"--stub_fail_while={broken}"]
+    run = tmp_path / "run"
+    out = evolve(run, *args)
+    line = one_line_error(out, 1)
+    assert "not about the loss" in line and "run the same command again to resume" in line
+    assert len(records(run, "started")) >= 1 and not records(run, "finished")
+    assert not (run / "best.json").exists()  # a broken configuration is not a result
+    broken.unlink()
+    fixed = evolve(run, *args)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert json.loads((run / "best.json").read_text())["fitness"] > 0
+
+
+@pytest.mark.launcher
+def test_a_bad_image_is_named_before_anything_is_written(tmp_path):
     from PIL import Image
 
     rng = np.random.default_rng(0)
     root = tmp_path / "images"
-    for split, n in (("train", 12), ("test", 4)):
+    for split, n in (("train", 4), ("test", 2)):
         for c in ("cats", "dogs"):
             (root / split / c).mkdir(parents=True)
             for i in range(n):
                 Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(
                     root / split / c / f"{i}.png"
                 )
-    broken = root / "train" / "dogs" / "3.png"
-    broken.write_bytes(b"not a png")  # passes the folder check, fails when the images are read
-    args = ["--small", "--dataset=image_folder", f"--data_path={root}", "--image_size=16,16", "--initial_size=3",
-            "--population=2", "--iterations=1", "--scale=0.001", "--threshold_scale=0"]  # fmt: skip
+    (root / "test" / "dogs" / "1.png").write_text("a text file posing as a PNG")
     run = tmp_path / "run"
-    out = evolve(run, *args)
-    line = one_line_error(out, 1)
-    assert "not about the loss" in line and "run the same command again to resume" in line
-    assert len(records(run, "started")) == 1 and not records(run, "finished")
-    assert not (run / "best.json").exists()  # a broken configuration is not a result
-    Image.fromarray(rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(broken)
-    fixed = evolve(run, *args)
-    assert fixed.returncode == 0, fixed.stderr[-2000:]
-    assert json.loads((run / "best.json").read_text())["fitness"] > 0
+    out = evolve(run, "--small", "--dataset=image_folder", f"--data_path={root}", "--image_size=16,16")
+    line = one_line_error(out, 2)
+    assert "test/dogs/1.png: not a readable image" in line
+    assert not run.exists()
 
 
 @pytest.mark.launcher
