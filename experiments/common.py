@@ -15,6 +15,7 @@ from absl import app, flags
 
 EXIT_RUN_DIRECTORY = 2  # a run directory that cannot be used, a dataset that is not there
 EXIT_EVALUATION = 1  # an evaluation error that is not about the loss: fix it, run again to resume
+EXIT_NO_RESULT = 3  # the search finished, but no candidate passed: no best loss to report
 
 
 def flag_given(name: str) -> bool:

@@ -33,7 +33,7 @@ TensorBoard scalars under `tb/`.
 from __future__ import annotations
 
 from absl import app, flags
-from common import run
+from common import EXIT_NO_RESULT, fail, run
 from data_flags import data_flags_given, data_spec, pair_data_specs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (created; reused to resume).", required=True)
@@ -164,6 +164,7 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from lossevo.data.sources import DatasetUnavailableError
     from lossevo.runs import Execution, run_search_setup
+    from lossevo.runs.outputs import best_ever
 
     try:
         setup = setup_from_flags()
@@ -173,11 +174,17 @@ def main(argv):
     except (ValueError, DatasetUnavailableError) as e:
         raise app.UsageError(str(e)) from None
     engine = run_search_setup(_WORKDIR.value, setup, execution)
-    best = engine.best()
-    print(f"best fitness {best.fitness:.4f}: {best.genome.to_paper()}")
-    print(
-        f"{len(engine.history)} iterations ({engine.skipped_iterations} skipped); results in {_WORKDIR.value}/"
-    )
+    best = best_ever(_WORKDIR.value)
+    summary = f"{len(engine.history)} iterations ({engine.skipped_iterations} skipped); results in {_WORKDIR.value}/"
+    if best is None:
+        print(summary)
+        fail("the search finished, but no candidate passed (every one was rejected or failed), so there is "
+             "no best.json; see journal.jsonl for the reasons", EXIT_NO_RESULT)  # fmt: skip
+    print(f"best fitness {best['fitness']:.4f} (the best ever found): {best['formula']}")
+    final = engine.best()
+    if final.genome.hash_hex != best["hash"]:
+        print(f"the final population's best: {final.fitness:.4f} (the best ever aged out)")
+    print(summary)
 
 
 if __name__ == "__main__":

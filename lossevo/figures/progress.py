@@ -1,5 +1,6 @@
 """Search progress (paper 002 Fig. 4): best, mean and median population fitness per
-iteration, with an optional cross-entropy band (mean ± std of CE's fitness)."""
+iteration, the best ever found so far (the population's best can age out; `best.json`
+holds the best ever), with an optional cross-entropy band (mean ± std of CE's fitness)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ def plot_progress(history: Sequence[dict], ce_band: tuple[float, float] | None =
     fig = Figure(figsize=(7, 4))
     ax = fig.add_subplot()
     x = [row["iteration"] + 1 for row in history]
-    for key, style in (("best", "-"), ("median", "--"), ("mean", ":")):
+    best = [row["best"] for row in history]
+    ever = [max(best[: i + 1]) for i in range(len(best))]
+    ax.plot(x, ever, "-", linewidth=2, label="best ever")
+    ax.plot(x, best, "-", linewidth=1, label="population best")
+    for key, style in (("median", "--"), ("mean", ":")):
         ax.plot(x, [row[key] for row in history], style, label=key)
     if ce_band is not None:
         mean, std = ce_band

@@ -2,7 +2,9 @@
 
 Any genome (`lossevo.space.protocol.Genome`), after label smoothing `y = y (1 - s) + s / C`:
 `L = genome.per_example(y, ŷ)`. A graph sums its root's output over classes (negated when
-flipped); a tree averages its value over classes, as paper 003 writes its losses.
+flipped); a tree averages its value over classes, as paper 003 writes its losses. On
+logits (`from_logits=True`) ŷ is their softmax, and a graph's `ln`/`log10` of ŷ itself
+reads `log_softmax` (`lossevo.losses.logits`).
 `evolved_loss_np` is the same loss on NumPy float32 arrays.
 
 Inputs are cast to float32, so the loss computes in float32 under mixed precision.
@@ -16,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lossevo.losses.logits import per_example_from_logits
 from lossevo.space.protocol import Genome
 from lossevo.space.registry import as_genome
 
@@ -54,8 +57,14 @@ def evolved_loss(
       y_pred: predicted probabilities (softmax output), `[..., num_classes]`, or logits
         with `from_logits=True`.
       label_smoothing: Keras-style label smoothing applied to `y_true` first.
-      from_logits: `y_pred` holds logits: a softmax over the last axis is applied first,
-        as Keras' cross-entropy does.
+      from_logits: `y_pred` holds logits and the genome sees `ŷ = softmax(logits)` (last
+        axis), except that a graph node applying `ln` or `log10` directly to ŷ reads
+        `log_softmax(logits)` (`/ln 10`) in place of `ln(|ŷ|+ε)`, stable where the softmax
+        saturates: it drops the +ε, a change of `ln(1+ε/ŷ) ≤ ε/ŷ`, negligible unless ŷ
+        nears ε = 1e-7 (below it the log is exact, no longer floored at ln ε ≈ -16.1).
+        So the cross-entropy genome equals Keras' `CategoricalCrossentropy(from_logits=True)`
+        in value and gradient, to float32 rounding. Logs of anything else (`ln(y+ŷ)`) and
+        tree genomes see the softmax, ε included (`lossevo.losses.logits`).
 
     Raises:
       ValueError: the shapes differ where they are known; where they are not (an unknown
@@ -80,9 +89,9 @@ def evolved_loss(
         check = tf.debugging.assert_equal(tf.shape(y_true), tf.shape(y_pred), message=message)
         with tf.control_dependencies([check]):
             y_true = tf.identity(y_true)
-    if from_logits:
-        y_pred = tf.nn.softmax(y_pred, axis=-1)
     y = smooth_labels(y_true, label_smoothing, "tf")
+    if from_logits:
+        return per_example_from_logits(genome, y, y_pred)
     return genome.per_example(y, y_pred, "tf")
 
 
@@ -102,7 +111,8 @@ class EvolvedLoss(keras.losses.Loss):
       dtype: must be None or a float32 policy: the genome always computes in float32
         (inputs of a mixed-precision model are cast up), since intermediate values such as
         ŷ/(y+ε) reach 1e7, beyond float16's range.
-      from_logits: the model outputs logits; a softmax is applied first.
+      from_logits: the model outputs logits: the genome sees their softmax, but a graph
+        node taking `ln`/`log10` of ŷ itself reads `log_softmax(logits)` (see `evolved_loss`).
 
     Example:
       >>> import lossevo

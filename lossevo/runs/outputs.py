@@ -1,7 +1,9 @@
 """What a finished search leaves in its run directory besides the journal.
 
 - `population.jsonl`: the final population, best first (fitness, age, hash, formula, genome);
-- `best.json`: the best member;
+- `best.json`: the best loss ever evaluated with the search's fitness (from the journal, as
+  `best_candidates` reads it: a loss that aged out of the population still counts), with the
+  final population's best beside it; no `best.json` when no candidate passed;
 - `progress.png`: best, median and mean fitness per iteration;
 - `best_phenotypes.png`: the best five losses on the binary grid, against cross-entropy.
 """
@@ -9,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any
 
@@ -24,18 +27,36 @@ def member_record(member: Any) -> dict[str, Any]:
             "genome": member.genome.to_dict()}  # fmt: skip
 
 
-def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any]:
-    """Writes the files above from a finished engine; returns the best member's record."""
-    members = sorted(engine.population, key=lambda m: -m.fitness)
+def best_ever(workdir: str) -> dict[str, Any] | None:
+    """The best loss of the run directory's journal (`best_candidates`), or None when no
+    candidate passed: `{"fitness", "hash", "formula", "genome"}`."""
+    found = best_candidates(workdir, 1)
+    if not found:
+        return None
+    ((h, (genome, fitness)),) = found.items()
+    return {"fitness": fitness, "hash": h, "formula": genome.to_paper(), "genome": genome.to_dict()}
+
+
+def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] | None:
+    """Writes the files above from a finished engine; returns the best ever (`best_ever`),
+    None when no candidate passed (then no `best.json`)."""
+    members = sorted((m for m in engine.population if math.isfinite(m.fitness)), key=lambda m: -m.fitness)
     with open(os.path.join(workdir, "population.jsonl"), "w") as f:
         for m in members:
             f.write(json.dumps(member_record(m)) + "\n")
-    best = member_record(members[0])
-    with open(os.path.join(workdir, "best.json"), "w") as f:
-        json.dump({k: best[k] for k in ("fitness", "formula", "genome")}, f, indent=1)
+    best = best_ever(workdir)
+    stale = os.path.join(workdir, "best.json")
+    if best is None:
+        if os.path.exists(stale):
+            os.remove(stale)
+    else:
+        final = {"fitness": members[0].fitness, "hash": members[0].genome.hash_hex} if members else None
+        with open(stale, "w") as f:
+            json.dump({**best, "final_population_best": final}, f, indent=1)
     plot_progress(engine.history).savefig(os.path.join(workdir, "progress.png"), dpi=dpi)
-    best_five = {f"#{i} {m.fitness:.3f}": m.genome for i, m in enumerate(members[:5])}
-    plot_phenotypes(best_five).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=dpi)
+    best_five = {f"#{i} {f:.3f}": g for i, (g, f) in enumerate(best_candidates(workdir, 5).values())}
+    if best_five:
+        plot_phenotypes(best_five).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=dpi)
     return best
 
 

@@ -142,3 +142,42 @@ def test_ray_executor_from_the_launcher(tmp_path):
     pids = [r["info"]["worker_pid"] for r in evaluated]
     assert len(evaluated) >= 3 and len(set(pids)) == len(pids)  # a fresh Ray worker process per task
     assert "1 iterations" in out.stdout
+
+
+@pytest.mark.launcher
+def test_best_is_the_best_ever_even_after_it_aged_out(tmp_path):
+    """Seed 5's best stub fitness ages out of a population of 3 (checked below): best.json,
+    the final line and `best_candidates` still name it."""
+    from lossevo.runs import best_candidates
+
+    run = tmp_path / "aged"
+    args = ["--fitness=stub", "--initial_fitness=stub", "--population=3", "--initial_size=6", "--tournament=2",
+            "--iterations=40", "--seed=5"]  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()[1:]]
+    main = [r for r in records if r["type"] == "finished" and r["fitness"] is not None and r["stage"] != "init"]
+    top = max(main, key=lambda r: r["fitness"])
+    population = [json.loads(line) for line in (run / "population.jsonl").read_text().splitlines()]
+    assert top["hash"] not in {m["hash"] for m in population}  # the premise: the best aged out
+    best = json.loads((run / "best.json").read_text())
+    assert (best["fitness"], best["hash"]) == (top["fitness"], top["hash"])
+    assert best["final_population_best"]["fitness"] == population[0]["fitness"] < top["fitness"]
+    assert f"best fitness {top['fitness']:.4f} (the best ever found)" in out.stdout
+    assert "the final population's best" in out.stdout
+    ((h, (_, fitness)),) = best_candidates(str(run), 1).items()
+    assert (h, fitness) == (top["hash"], top["fitness"])
+
+
+@pytest.mark.launcher
+def test_a_search_in_which_nothing_passed_writes_no_best(tmp_path):
+    run = tmp_path / "none"
+    # The stub ranks 4 random genomes; the best 2 are trained and rejected (every early-stopping
+    # threshold above 1); no iterations.
+    args = ["--small", "--initial_fitness=stub", "--initial_size=4", "--population=2", "--iterations=0",
+            "--scale=0.002", "--threshold_scale=1000"]  # fmt: skip
+    out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=900)
+    lines = [line for line in out.stderr.splitlines() if "error:" in line]
+    assert out.returncode == 3 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert "no candidate passed" in lines[0]
+    assert not (run / "best.json").exists() and (run / "journal.jsonl").exists()

@@ -7,6 +7,7 @@ Only active nodes are computed, in topological order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -24,10 +25,15 @@ def _inputs(y, y_hat, backend: Backend) -> list:
     return [y, y_hat, np.float32(1.0), np.float32(-1.0)]
 
 
-def root_values(genome: Any, y, y_hat, backend: Backend = "tf"):
-    """The root node's element-wise output on `(y, y_hat)` (no sum over classes, no flip)."""
+def root_values(genome: Any, y, y_hat, backend: Backend = "tf", given: Mapping[int, Any] | None = None):
+    """The root node's element-wise output on `(y, y_hat)` (no sum over classes, no flip).
+    `given`: values of some nodes computed by the caller (slot -> value), used instead of
+    their ops (`lossevo.losses.logits`: a log of ŷ from the logits)."""
     values: dict[int, object] = dict(enumerate(_inputs(y, y_hat, backend)))
     for slot in genome.order:
+        if given and slot in given:
+            values[slot] = given[slot]
+            continue
         node = genome.node(slot)
         op = ops_lib.get(node.op)
         fn = op.tf_fn if backend == "tf" else op.np_fn
@@ -35,11 +41,12 @@ def root_values(genome: Any, y, y_hat, backend: Backend = "tf"):
     return values[ROOT]
 
 
-def per_example(genome: Any, y, y_hat, backend: Backend = "tf"):
+def per_example(genome: Any, y, y_hat, backend: Backend = "tf", given: Mapping[int, Any] | None = None):
     """Per-example loss of a graph genome: the root's output summed over classes (the last
-    axis), negated when the genome is flipped. `y` is already label-smoothed."""
+    axis), negated when the genome is flipped. `y` is already label-smoothed; `given` as in
+    `root_values`."""
     if backend == "tf":
-        values = tf.broadcast_to(root_values(genome, y, y_hat, "tf"), tf.shape(y_hat))
+        values = tf.broadcast_to(root_values(genome, y, y_hat, "tf", given), tf.shape(y_hat))
         out = tf.reduce_sum(values, axis=-1)
     else:
         with np.errstate(all="ignore"):
