@@ -156,7 +156,9 @@ def test_best_is_the_best_ever_even_after_it_aged_out(tmp_path):
     out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()[1:]]
-    main = [r for r in records if r["type"] == "finished" and r["fitness"] is not None and r["stage"] != "init"]
+    main = [
+        r for r in records if r["type"] == "finished" and r["fitness"] is not None and r["stage"] != "init"
+    ]
     top = max(main, key=lambda r: r["fitness"])
     population = [json.loads(line) for line in (run / "population.jsonl").read_text().splitlines()]
     assert top["hash"] not in {m["hash"] for m in population}  # the premise: the best aged out
