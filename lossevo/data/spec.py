@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import zipfile
 from typing import Any
 
@@ -201,4 +202,5 @@ def _check_decodes(file: str) -> None:
         tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, tf.errors.UnknownError) as e:
         message = (e.message or type(e).__name__).strip().splitlines()[0]
+        message = re.sub(r"^\{\{[^}]*\}\}\s*|\s*\[Op:\w+\].*$", "", message)  # TensorFlow's op decorations
         raise DatasetUnavailableError(f"{file}: not a readable image ({message})") from None
