@@ -9,6 +9,12 @@ loop writes, in the order things happen:
 `lossevo.search.replay.replay` feeds these to a fresh engine; every reader goes through it.
 Journals of lossevo's first build (schema 1) have no `ask` records; the replay rebuilds
 their asks from the loop that wrote them.
+
+`read_journal`, which every reader calls (the resume, the replay, `best_candidates`,
+figures, progress), checks each record against those before it (`JournalCheck`): a
+`started` record's genome hashes to its `hash`, a `finished` record carries its candidate's
+hash, a cache hit copies an earlier evaluation. An edited journal is refused, naming its
+file and line, rather than trained or resumed with another loss than it says.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ import tensorflow
 
 from lossevo.search.jsonl import JsonlWriter, read_jsonl
 from lossevo.search.types import Candidate, CorruptJournalError, FitnessResult
+from lossevo.space.errors import GenomeError
+from lossevo.space.protocol import Genome
+from lossevo.space.registry import genome_from_dict
 from lossevo.version import __version__
 
 SCHEMA_VERSION = 2
@@ -83,10 +92,77 @@ def _is_record(record: dict[str, Any]) -> bool:
     return record.get("type") in {t.value for t in RecordType}
 
 
+def journaled_genome(record: dict[str, Any]) -> Genome:
+    """The genome of a `started` record, checked against the record's `hash`: the one rule
+    for every representation is the genome's own `hash_hex` (a graph's active graph and
+    flip, a tree's expression), the hash the loop journals, the replay checks against the
+    engine's candidate and the fitness cache and `best_candidates` key on. Raises
+    `ValueError` (a `GenomeError` for a genome that cannot be decoded) saying what is wrong."""
+    genome = genome_from_dict(record.get("genome"))
+    if genome.hash_hex != record.get("hash"):
+        raise ValueError(f"the genome of candidate {record.get('candidate')} hashes to {genome.hash_hex}, "
+                         f"not to its journaled hash {record.get('hash')}")  # fmt: skip
+    return genome
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)  # NaN
+
+
+class JournalCheck:
+    """Checks each record of a journal against the records before it, as they are read
+    (`read_jsonl`'s `validate`): a `started` record's genome hashes to its hash
+    (`journaled_genome`); a `finished` record of a started candidate carries the hash it was
+    started with, and an evaluated one (not `cached`) was started; a `cached` one copies the
+    fitness of an earlier evaluated `ok` record of the same fitness and hash (the cache's
+    rule, `fitness_cache`). Raises `CorruptJournalError` naming the file and line."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.started: dict[Any, str] = {}  # candidate -> the hash it was started with
+        self.evaluated: dict[tuple[Any, Any], Any] = {}  # (fitness name, hash) -> first ok fitness
+
+    def __call__(self, record: dict[str, Any], line: int) -> None:
+        try:
+            return self._check(record)
+        except KeyError as e:
+            what = f"a {record['type']} record without {e}"
+        except RecursionError:
+            what = "a genome nested too deeply"
+        except (TypeError, ValueError) as e:
+            what = str(e)
+        raise CorruptJournalError(f"{self.path}: line {line}: {what}; the journal was edited or damaged: "
+                                  "restore it, or use another run directory")  # fmt: skip
+
+    def _check(self, record: dict[str, Any]) -> None:
+        kind, candidate = record["type"], record.get("candidate")
+        if kind == RecordType.STARTED.value:
+            try:
+                journaled_genome(record)
+            except GenomeError as e:
+                raise ValueError(f"the genome of candidate {candidate} cannot be read ({e})") from None
+            self.started[candidate] = record["hash"]
+        elif kind == RecordType.FINISHED.value:
+            h, cached = record["hash"], bool(record.get("cached"))
+            if candidate in self.started and self.started[candidate] != h:
+                raise ValueError(f"candidate {candidate} finished as {h} but was started as "
+                                 f"{self.started[candidate]}")  # fmt: skip
+            if candidate not in self.started and not cached:
+                raise ValueError(f"candidate {candidate} finished (evaluated) but was never started")
+            key = (record["fitness_name"], h)
+            if cached and (key not in self.evaluated or not _same(self.evaluated[key], record["fitness"])):
+                raise ValueError(f"the cached result of candidate {candidate} ({key[0]} fitness "
+                                 f"{record['fitness']} for {h}) copies no earlier evaluation")  # fmt: skip
+            if not cached and record["status"] == "ok":
+                self.evaluated.setdefault(key, record["fitness"])
+
+
 def read_journal(path: str) -> tuple[list[dict[str, Any]], int]:
     """A journal's records and the byte length of its intact part; a missing file reads
-    as empty. Raises `CorruptJournalError` (naming file and line) for a malformed one."""
-    records, good_end = read_jsonl(path, "journal record", _is_record, kind="journal")
+    as empty. Raises `CorruptJournalError` (naming file and line) for a malformed one, or
+    one whose records do not agree with each other (`JournalCheck`: an edited genome)."""
+    check = JournalCheck(path)
+    records, good_end = read_jsonl(path, "journal record", _is_record, kind="journal", validate=check)
     if records and records[0]["type"] != RecordType.RUN.value:
         raise CorruptJournalError(f"{path}: line 1 is not a run header")
     if records and records[0].get("schema_version") not in SCHEMA_VERSIONS:

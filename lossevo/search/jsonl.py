@@ -22,10 +22,13 @@ def read_jsonl(
     what: str = "record",
     check: Callable[[dict[str, Any]], bool] | None = None,
     kind: str = "results",
+    validate: Callable[[dict[str, Any], int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The records of `path` and the byte length of its intact part (a torn last line is
     left out). A missing file reads as empty. `check(record)` False makes a line corrupt;
-    `what` and `kind` name a line and the file in messages."""
+    `what` and `kind` name a line and the file in messages. `validate(record, line)` is
+    called with each intact record and its line number, in order (it raises
+    `CorruptJournalError` for a record that does not agree with those before it)."""
     if not os.path.exists(path):
         return [], 0
     if os.path.isdir(path):
@@ -53,6 +56,8 @@ def read_jsonl(
                 raise CorruptJournalError(f"{path}: line {number} is not a {what} ({e})") from None
             if is_last:  # complete JSON but no newline yet: still torn
                 break
+            if validate is not None:
+                validate(record, number)
             records.append(record)
         good_end = end + (0 if is_last else 1)
         start = end + 1

@@ -3,7 +3,9 @@ same configuration, which then stands where the run stopped (every reader goes t
 the resume, figures, `best_candidates`).
 
 The engine is deterministic given its RNG and the results told, so the same asks return
-the same candidates; each is checked against the journal (candidate id and hash). Schema 2
+the same candidates; each is checked against the journal (candidate id and hash), whose
+records `read_journal` has checked against each other (a `started` record's genome hashes
+to its hash: `journal.JournalCheck`), so the replayed run is the journaled one. Schema 2
 journals record every ask. Schema 1 journals (lossevo's first build) did not: a sync run's
 asks were `ask(batch_size)`, taken when a record names a candidate not asked yet; a
 steady-state run's (header `"loop": "steady_state"`) were `ask(1)` per `started` record or
