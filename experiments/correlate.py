@@ -26,7 +26,10 @@ _BEST_K = flags.DEFINE_integer("best_k", 50, "Best-K intersection for the second
 _CLUSTERS = flags.DEFINE_integer("clusters", 4, "Number of clusters.", lower_bound=1)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the random losses.", lower_bound=0)
 _SCALE = flags.DEFINE_float("scale", 1.0, "Multiply training steps.", lower_bound=0.0001)
-_SMALL = flags.DEFINE_bool("small", False, "Smoke run: 6 losses, base and all, ConvNet, 1% steps.")
+_SMALL = flags.DEFINE_bool(
+    "small", False, "Smoke run: 6 losses, base and all, ConvNet at smoke sizes (10% of the steps, batch 32), "
+    "cross-entropy scored beside them as a reference.",
+)  # fmt: skip
 
 
 def main(argv):
@@ -38,16 +41,19 @@ def main(argv):
     from lossevo import fitness
     from lossevo.analysis import cluster_losses, kendall_matrix
     from lossevo.data.pipelines import technique_names
+    from lossevo.losses import get_genome
     from lossevo.progress import Progress
     from lossevo.search.jsonl import append_result, read_results
     from lossevo.search.lock import RunLock
     from lossevo.space.graph.sampling import sample_population
+    from lossevo.training.smoke import SMOKE_BATCH, SMOKE_SCALE
 
     n, augs, surrogate, scale = _N.value, list(_AUGS.value), _SURROGATE.value, _SCALE.value
     best_k, clusters = _BEST_K.value, _CLUSTERS.value
+    batch = SMOKE_BATCH if _SMALL.value else None
     if _SMALL.value:  # smoke sizes for the flags not given
         small = {"num_genomes": 6, "augmentations": ["base", "all"], "surrogate": "convnet_standard",
-                 "scale": 0.01, "best_k": 4, "clusters": 2}  # fmt: skip
+                 "scale": SMOKE_SCALE, "best_k": 4, "clusters": 2}  # fmt: skip
         given = {name: flags.FLAGS[name].present for name in small}
         n, augs, surrogate, scale, best_k, clusters = (
             getattr(flags.FLAGS, name) if given[name] else value for name, value in small.items()
@@ -62,7 +68,8 @@ def main(argv):
     if "base" not in augs or "all" not in augs:
         raise app.UsageError("--augmentations must include base and all (for the scatter plot)")
     spec = data_spec(num_test=10)
-    identity = {"surrogate": surrogate, "seed": _SEED.value, "scale": scale, "dataset": spec.name}
+    identity = {"surrogate": surrogate, "seed": _SEED.value, "scale": scale, "dataset": spec.name,
+                **({"batch_size": batch} if batch else {})}  # fmt: skip
     with RunLock(_WORKDIR.value):
         path = os.path.join(_WORKDIR.value, "scores.jsonl")
         done = {}
@@ -74,22 +81,26 @@ def main(argv):
                 fail(f"{path} holds another study ({'; '.join(differ)}); use another --workdir", 2)
             done[(r["index"], r["augmentation"])] = r["fitness"]
         genomes = sample_population(n, np.random.default_rng(_SEED.value))
+        # Cross-entropy (index -1) is scored beside the random losses as a reference: the
+        # level a loss that learns reaches (not part of the study's statistics).
+        scored = [(-1, get_genome("cross_entropy")), *enumerate(genomes)]
         dataset, fits = None, {}
-        with Progress(n * len(augs), "correlate", initial=len(done)) as progress:
+        with Progress(len(scored) * len(augs), "correlate", initial=len(done)) as progress:
             for aug in augs:
-                for i, g in enumerate(genomes):
+                for i, g in scored:
                     if (i, aug) in done:
                         continue
                     if aug not in fits:  # early stopping off: a rejected loss would have no score
                         dataset = dataset or spec.load()
                         fits[aug] = fitness.SurrogateFitness(
-                            surrogate, dataset, scale, aug, threshold_scale=0.0
+                            surrogate, dataset, scale, aug, threshold_scale=0.0, batch_size=batch
                         )
                     result = fits[aug].evaluate_one(g, seed=_SEED.value * 100003 + i)
                     done[(i, aug)] = result.fitness if result.fitness is not None else 0.0
                     record = {"index": i, "augmentation": aug, "hash": g.hash_hex, "fitness": done[(i, aug)]}
                     append_result(path, {**record, **identity})
-                    progress.line(f"{aug:8s} loss {i:4d}: {done[(i, aug)]:.4f}")
+                    name = "cross-entropy" if i < 0 else f"loss {i:4d}"
+                    progress.line(f"{aug:8s} {name}: {done[(i, aug)]:.4f}")
                     progress.advance()
         scores = {aug: [done[(i, aug)] for i in range(n)] for aug in augs}
         out = {
@@ -97,6 +108,7 @@ def main(argv):
             f"kendall_best_{best_k}": {f"{a}|{b}": t for (a, b), t in kendall_matrix(scores, best_k).items()},
             "clusters": cluster_losses(scores, clusters).tolist(),
             "hashes": [g.hash_hex for g in genomes],
+            "cross_entropy": {aug: done[(-1, aug)] for aug in augs},
         }
         with open(os.path.join(_WORKDIR.value, "correlation.json"), "w") as f:
             json.dump(out, f, indent=1)
@@ -106,6 +118,9 @@ def main(argv):
         ax.set_xlabel("fitness with base")
         ax.set_ylabel("fitness with all")
         fig.savefig(os.path.join(_WORKDIR.value, "scatter.png"), dpi=110)
+        print(
+            "cross-entropy (reference): " + ", ".join(f"{a} {v:.4f}" for a, v in out["cross_entropy"].items())
+        )
         for key, value in out["kendall_all"].items():
             print(
                 f"tau {key:20s} all {value:+.3f}   best {best_k}: {out[f'kendall_best_{best_k}'][key]:+.3f}"

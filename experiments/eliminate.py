@@ -28,25 +28,29 @@ _SEED = flags.DEFINE_integer(
     "seed", 0, "Seed of the elimination (each run of a loss gets its own seed from it)."
 )
 _MODEL = flags.DEFINE_string("model", None, "Override every round's model (e.g. convnet for a smoke run).")
+_SCALE = flags.DEFINE_float("scale", None, "Multiply every round's training steps (after --small's).",
+                            lower_bound=0.0001)  # fmt: skip
 _SMALL = flags.DEFINE_bool(
-    "small", False, "Smoke run: keep 4 then 2, 40-step ConvNet rounds, synthetic data."
+    "small", False, "Smoke run: keep 4 then 2, ConvNet rounds at smoke sizes (10% of the steps, batch 32)."
 )
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo.analysis import Protocol, Round, get_protocol, round_trainer, run_elimination
+    from lossevo.analysis import get_protocol, round_trainer, run_elimination
+    from lossevo.analysis.protocols import smoke_protocol
     from lossevo.data.pipelines import technique_names
     from lossevo.runs.rundir import best_candidates
     from lossevo.search.lock import RunLock
 
     protocol = get_protocol(_PROTOCOL.value)
     model = _MODEL.value
-    if _SMALL.value:  # 40-step ConvNet rounds: 4 candidates, then the best 2 twice
-        rounds = (Round(4, "convnet_standard"), Round(2, "convnet_standard", runs=2))
-        protocol = Protocol("small", rounds, scale=0.005, diverged=protocol.diverged)
+    if _SMALL.value:  # smoke-size ConvNet rounds: 4 candidates, then the best 2 twice
+        protocol = smoke_protocol(protocol.diverged)
         model = model or "convnet"
+    if _SCALE.value is not None:
+        protocol = protocol.scaled(_SCALE.value)
     if _AUGMENT.value is not None and _AUGMENT.value not in technique_names():
         raise app.UsageError(f"--augmentation {_AUGMENT.value!r}: known are {', '.join(technique_names())}")
     spec = data_spec(num_test=10)
@@ -61,6 +65,7 @@ def main(argv):
             _AUGMENT.value,
             scale=protocol.scale,
             diverged=protocol.diverged,
+            batch_size=protocol.batch_size,
         )
         path = os.path.join(_WORKDIR.value, "elimination.jsonl")
         rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, seed=_SEED.value,

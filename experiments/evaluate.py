@@ -30,7 +30,10 @@ _MODEL = flags.DEFINE_string("model", None, "Model (default: the recipe's).")
 _RUNS = flags.DEFINE_integer("runs", 5, "Runs per loss.", lower_bound=1)
 _STEPS = flags.DEFINE_integer("steps", None, "Shorten the recipe to this many steps.", lower_bound=1)
 _BASELINE = flags.DEFINE_string("baseline", "cross_entropy", "The loss to compare against.")
-_SMALL = flags.DEFINE_bool("small", False, "Smoke-run sizes: synthetic data, 2 runs of 60 steps.")
+_SMALL = flags.DEFINE_bool(
+    "small", False, "Smoke-run sizes (lossevo.training.smoke): 2 runs of 10% of the recipe's steps at batch 32; "
+    "a smoke table is not compared with the papers' figures.",
+)  # fmt: skip
 _PROTOCOL = flags.DEFINE_enum(
     "protocol", "holdout", ["holdout", "code", "best_val"],
     "holdout: test accuracy after training on train; code: train on train+validation, best test accuracy "
@@ -65,6 +68,7 @@ def main(argv):
     from lossevo.analysis.reproduce import get_reproduction, report
     from lossevo.runs.losses import resolve_losses
     from lossevo.search.lock import RunLock
+    from lossevo.training.smoke import smoke_recipe
 
     recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value
     table, filters = _TABLE.value, {}
@@ -86,11 +90,13 @@ def main(argv):
         raise app.UsageError(f"--paper_table {table!r}: known tables are {', '.join(published.TABLES)}")
     small = _SMALL.value
     runs = 2 if small and not given("runs") else runs
-    steps = _STEPS.value or (60 if small else None)
+    steps = _STEPS.value
     try:
         recipe = training.recipes.get(recipe_name)
     except ValueError as e:
         raise app.UsageError(f"--recipe: {e}") from None
+    if small:
+        recipe = smoke_recipe(recipe)
     try:
         loss_factories = resolve_losses(loss_specs)
     except ValueError as e:
@@ -103,7 +109,10 @@ def main(argv):
             loss_factories, spec.load, recipe, runs, os.path.join(_WORKDIR.value, "results.jsonl"),
             model=_MODEL.value, steps=steps, protocol=protocol,
         )  # fmt: skip
-        text = report(results, _BASELINE.value, table, filters, spec.name)
+        text = report(results, _BASELINE.value, None if small else table, filters, spec.name)
+        if small:
+            text = (f"Smoke run (--small: {recipe.steps} steps at batch {recipe.batch_size}); not compared with the "
+                    f"papers' figures{f' (table {table})' if table else ''}.\n{text}")  # fmt: skip
         print(text)
         with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
             f.write(text + "\n")

@@ -112,10 +112,11 @@ def round_trainer(
     augmentation: str | None = None,
     scale: float = 1.0,
     diverged: str = "best",
+    batch_size: int | None = None,
 ) -> Callable[[str, Round, int], float]:
     """The `trainer` that `eliminate` calls, for real training: `losses[key]` (a genome, a
     registry name or a Keras loss) trained by `round_recipe(round, augmentation, scale)`,
-    model `model` (None: the recipe's). Returns the best validation accuracy; a run that
+    model `model` (None: the recipe's), at `batch_size` (None: the recipe's). Returns the best validation accuracy; a run that
     diverged returns it too under `diverged="best"` (the authors' ranking: its best epoch
     before and including the one it diverged in) and NaN under "fail". `augmentation`
     overrides every round's technique (paper 000 eliminates each technique with its own
@@ -124,7 +125,7 @@ def round_trainer(
         raise ValueError(f"diverged must be one of {', '.join(DIVERGED)}, got {diverged!r}")
 
     def trainer(key: str, rnd: Round, seed: int) -> float:
-        recipe = round_recipe(rnd, augmentation, scale)
+        recipe = round_recipe(rnd, augmentation, scale, batch_size)
         result = train(model, losses[key], dataset, recipe, seed=seed, evaluate_test=False)
         return float("nan") if result.diverged and diverged == "fail" else result.best_val_accuracy
 
@@ -158,7 +159,8 @@ def run_elimination(
     terminal), a callable gets the lines, None is silent. A results file of another
     protocol, seed or augmentation is refused (`RunDirectoryError`, naming the field).
     """
-    identity = {"protocol": protocol.name, "elimination_seed": seed, "augmentation": augmentation}
+    identity = {"protocol": protocol.name, "elimination_seed": seed, "augmentation": augmentation,
+                "scale": protocol.scale, "batch_size": protocol.batch_size}  # fmt: skip
     done = {}
     for r in read_results(results_path):
         differ = [f"{k}: file {r.get(k)}, command {v}" for k, v in identity.items() if k in r and r[k] != v]

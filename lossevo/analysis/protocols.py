@@ -33,6 +33,7 @@ import numpy as np
 
 from lossevo.data.progressive import PHASE_TABLES
 from lossevo.training import recipes as recipes_lib
+from lossevo.training.smoke import SMOKE_BATCH, SMOKE_SCALE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Protocol:
       batches: the initial ranking is split into this many contiguous batches, each
         eliminated on its own (the code's two batches of 75); the survivors are their union.
       scale: multiply every recipe's steps by this (smoke runs).
+      batch_size: every recipe's batch size instead of its own (smoke runs; None: the
+        recipe's).
       diverged: how a diverged run scores, one of `DIVERGED` (module doc).
       description: where it comes from.
     """
@@ -83,6 +86,7 @@ class Protocol:
     rounds: tuple[Round, ...]
     batches: int = 1
     scale: float = 1.0
+    batch_size: int | None = None
     diverged: str = "best"
     description: str = ""
 
@@ -129,6 +133,14 @@ PROTOCOLS: dict[str, Protocol] = {
 }  # fmt: skip
 
 
+def smoke_protocol(diverged: str = "best") -> Protocol:
+    """The smoke run of an elimination (`eliminate --small`): 4 candidates on the ConvNet
+    surrogate, then the best 2 twice, at smoke sizes (`lossevo.training.smoke`)."""
+    rounds = (Round(4, "convnet_standard"), Round(2, "convnet_standard", runs=2))
+    return Protocol("small", rounds, scale=SMOKE_SCALE, batch_size=SMOKE_BATCH, diverged=diverged,
+                    description=smoke_protocol.__doc__.split("\n")[0])  # fmt: skip
+
+
 def get_protocol(name: str) -> Protocol:
     if name not in PROTOCOLS:
         raise ValueError(f"unknown elimination protocol {name!r}; known: {', '.join(PROTOCOLS)}")
@@ -141,13 +153,15 @@ def run_seed(seed: int, round_index: int, run: int) -> int:
     return int(np.random.SeedSequence([seed, round_index, run]).generate_state(1)[0] % (2**31))
 
 
-def round_recipe(rnd: Round, augmentation: str | None = None, scale: float = 1.0) -> recipes_lib.Recipe:
+def round_recipe(
+    rnd: Round, augmentation: str | None = None, scale: float = 1.0, batch_size: int | None = None
+) -> recipes_lib.Recipe:
     """The recipe a round trains (see module doc)."""
     recipe = recipes_lib.get(rnd.recipe)
     if augmentation is not None:
         recipe = dataclasses.replace(recipe, augmentation=augmentation)
-    if scale != 1:
-        recipe = recipes_lib.scaled(recipe, max(10, round(recipe.steps * scale)))
+    if scale != 1 or batch_size is not None:
+        recipe = recipes_lib.scaled(recipe, max(10, round(recipe.steps * scale)), batch_size)
     if rnd.num_phases is not None:
         if recipe.progressive is None:
             raise ValueError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from lossevo.configs.setup import SearchSetup
 from lossevo.data.spec import DataSpec, synthetic
 from lossevo.search.config import SearchConfig
+from lossevo.training.smoke import SMOKE_BATCH, SMOKE_SCALE
 
 
 def paper_002() -> SearchSetup:
@@ -68,18 +69,20 @@ def small() -> SearchSetup:
     search = SearchConfig(population_size=4, initial_size=12, tournament_size=3, iterations=5,
                           initial_fitness="convnet_standard", fitness="convnet_standard",
                           space={"flip_rule": "code"})  # fmt: skip
-    return SearchSetup(search, synthetic(2000, 1000, 10), scale=0.1, threshold_scale=0.5, surrogate_batch=32,
+    return SearchSetup(search, synthetic(2000, 1000, 10), scale=SMOKE_SCALE, threshold_scale=0.5,
+                       surrogate_batch=SMOKE_BATCH,
                        description=small.__doc__.split("\n")[0])  # fmt: skip
 
 
 def small_tree() -> SearchSetup:
-    """A CPU smoke run of paper 003's GP: n = 4, T = 1, its InceptionV3 fitness at the
-    smallest input Keras takes (75x75), 20 steps of batch 16, on the offline synthetic data
-    (about a minute per candidate on 2 cores)."""
+    """A CPU smoke run of paper 003's GP: n = 4, T = 1, paper 003's fitness rules on the
+    ConvNet surrogate (`convnet_003_small`) at smoke sizes, on the offline synthetic data
+    (seconds per candidate; the InceptionV3 form, `inception_003_small`, takes about a minute
+    per candidate and learns nothing in a smoke run's steps)."""
     search = SearchConfig(population_size=4, initial_size=4, tournament_size=3, iterations=1,
-                          representation="tree", initial_fitness="inception_003_small",
-                          fitness="inception_003_small")  # fmt: skip
-    return SearchSetup(search, synthetic(400, 100, 10), scale=20 / 17600, surrogate_batch=16,
+                          representation="tree", initial_fitness="convnet_003_small",
+                          fitness="convnet_003_small")  # fmt: skip
+    return SearchSetup(search, synthetic(2000, 500, 10), scale=SMOKE_SCALE, surrogate_batch=SMOKE_BATCH,
                        description=small_tree.__doc__.split("\n")[0])  # fmt: skip
 
 

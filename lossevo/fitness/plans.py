@@ -163,6 +163,12 @@ SURROGATES: dict[str, SurrogateSpec] = {
             None,
         ),
         SurrogateSpec(
+            "convnet_003_small",
+            (Stage("convnet_standard", None, 0.0, rejects=False, split="random", measure="final"),),
+            "a CPU smoke form of paper 003's fitness rules (a fresh random split, the trained model's "
+            "validation accuracy, no rejection) on the ConvNet surrogate instead of InceptionV3",
+        ),
+        SurrogateSpec(
             "resnet9v2_6m",
             (Stage("resnet9v2_6m_surrogate", 20000, 0.0, rejects=False),),
             "paper 000's 6.5M ResNet9v2, 20,000 steps (augmentation set by the recipe or overridden)",

@@ -180,7 +180,14 @@ def test_paper_003_searches_are_named_setups():
     ]
     assert "objective" not in configs.get("small").journal_config().extra  # earlier run directories resume
     small = configs.get("small_tree")
-    assert small.search.fitness == "inception_003_small" and small.data.name == "synthetic"
+    assert small.search.fitness == "convnet_003_small" and small.data.name == "synthetic"
+    (smoke,) = plans.get_spec("convnet_003_small").stages  # paper 003's rules on the ConvNet
+    assert (smoke.recipe, smoke.rejects, smoke.split, smoke.measure) == (
+        "convnet_standard",
+        False,
+        "random",
+        "final",
+    )
     with pytest.raises(ValueError, match="pair_data"):
         small.replace(pair_data=(data.DataSpec("cifar100"),)).validate()
     with pytest.raises(ValueError, match="stub"):
@@ -229,8 +236,11 @@ def test_fashion_mnist_through_tfds(tmp_path):
 
 @pytest.mark.slow
 def test_the_small_inception_fitness_trains_on_cpu():
-    """`--small --representation=tree`: the paper's network at 75x75, 20 steps, offline."""
-    setup = configs.get("small_tree").replace(data=data.spec.synthetic(160, 40, 10))
+    """`inception_003_small`: the paper's network at 75x75, 20 steps of batch 16, offline."""
+    setup = configs.get("small_tree").replace(
+        data=data.spec.synthetic(160, 40, 10), fitness="inception_003_small", initial_fitness="inception_003_small",
+        scale=20 / 17600, surrogate_batch=16,
+    )  # fmt: skip
     fitness = setup.factory(setup.search.fitness)()
     (result,) = fitness.evaluate([losses.get_genome("ngl_tree")], [3])
     assert result.status == "ok" and 0.0 <= result.fitness <= 1.0

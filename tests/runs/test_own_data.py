@@ -59,7 +59,8 @@ def test_evolve_then_eliminate(own_data, tmp_path):
     header = json.loads((run / "journal.jsonl").read_text().splitlines()[0])
     assert header["config"]["extra"]["data"]["name"] == own_data[0].split("=")[1]
     assert (run / "best.json").exists()
-    out = launch("eliminate", f"--run_dir={run}", f"--workdir={tmp_path / 'elim'}", "--small", *own_data)
+    out = launch("eliminate", f"--run_dir={run}", f"--workdir={tmp_path / 'elim'}", "--small", "--scale=0.05",
+                 *own_data)  # fmt: skip
     assert (tmp_path / "elim" / "survivors.jsonl").read_text().strip() and "round 2" in out.stdout
 
 

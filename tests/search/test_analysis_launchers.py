@@ -63,7 +63,7 @@ def test_evaluate_table_and_resume(tmp_path):
 
 @pytest.mark.launcher
 def test_eliminate_on_a_run_directory(stub_run, tmp_path):
-    out = _run("eliminate", f"--run_dir={stub_run}", f"--workdir={tmp_path}", "--small")
+    out = _run("eliminate", f"--run_dir={stub_run}", f"--workdir={tmp_path}", "--small", "--scale=0.05")
     assert out.returncode == 0, out.stderr[-2000:]
     survivors = [json.loads(line) for line in (tmp_path / "survivors.jsonl").read_text().splitlines()]
     # Round 2 trains twice more with the same recipe: scored by the mean of 1 + 2 runs.
