@@ -98,6 +98,29 @@ def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, m
     assert text.strip().endswith((tmp_path / "table.txt").read_text().strip())
 
 
+def test_a_smoke_reproduction_is_marked_and_not_judged(tmp_path, monkeypatch, capsys):
+    """`--reproduce=... --small` trains at smoke sizes and prints its table as a smoke run,
+    without verdicts against the papers' CIFAR figures."""
+    from absl import flags
+
+    launcher = _load_launcher("evaluate")
+    seen = []
+    monkeypatch.setattr(evaluation, "train", fake_trainer(seen))
+    argv = ["evaluate", f"--workdir={tmp_path}", "--reproduce=002_table4", "--small"]
+    flags.FLAGS(argv)
+    try:
+        launcher.main(argv[:1])
+    finally:
+        flags.FLAGS.unparse_flags()
+    text = capsys.readouterr().out
+    table = text[text.index("Smoke run") :]  # after the per-run lines
+    assert table.startswith("Smoke run (--small: 800 steps at batch 32); not compared with the papers' figures "
+                            "(table 002/4).")  # fmt: skip
+    assert "Against the published" not in text and "reproduced" not in text
+    assert {(r["recipe"].steps, r["recipe"].batch_size) for r in seen} == {(800, 32)}
+    assert len(seen) == 2 * 5  # 2 runs of each of Table 4's five losses
+
+
 def test_reproductions_name_real_tables_and_losses():
     from lossevo import losses
     from lossevo.analysis import published
