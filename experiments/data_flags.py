@@ -48,8 +48,10 @@ def pair_data_specs(values: list[str]) -> tuple:
                 data_dir = _DATA_DIR.value if name in TFDS_SOURCES else None
                 spec = DataSpec(name, path or None, data_dir, (32, 32) if name == "image_folder" else None)
             specs.append(spec.validate())
-        except (ValueError, DatasetUnavailableError) as e:
+        except ValueError as e:
             raise app.UsageError(f"--pair_data={value}: {e}") from None
+        except DatasetUnavailableError as e:  # bad or missing data: one line, exit 2 (common.user_errors)
+            raise DatasetUnavailableError(f"--pair_data={value}: {e}") from None
     return tuple(specs)
 
 
@@ -59,8 +61,9 @@ def data_flags_given() -> bool:
 
 
 def data_spec(synthetic_train: int | None = None, num_validation: int = 500, num_test: int = 500):
-    """The `DataSpec` the flags name (default: synthetic), validated; a bad one is a usage
-    error, raised before anything is written."""
+    """The `DataSpec` the flags name (default: synthetic), validated before anything is
+    written: a bad flag combination is a usage error, data that is missing or malformed a
+    `DatasetUnavailableError` (one line, exit status 2)."""
     from lossevo.data import DataSpec
     from lossevo.data.sources import DatasetUnavailableError
     from lossevo.data.spec import synthetic
@@ -81,5 +84,7 @@ def data_spec(synthetic_train: int | None = None, num_validation: int = 500, num
         else:
             spec = DataSpec(name, _DATA_PATH.value, _DATA_DIR.value, size)
         return spec.validate()
-    except (ValueError, DatasetUnavailableError) as e:
+    except ValueError as e:
         raise app.UsageError(f"--dataset={name}: {e}") from None
+    except DatasetUnavailableError as e:  # bad or missing data: one line, exit 2 (common.user_errors)
+        raise DatasetUnavailableError(f"--dataset={name}: {e}") from None

@@ -162,7 +162,6 @@ def setup_from_flags():
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo.data.sources import DatasetUnavailableError
     from lossevo.runs import Execution, run_search_setup
     from lossevo.runs.outputs import best_ever
 
@@ -171,7 +170,7 @@ def main(argv):
         timeout = "auto" if _TIMEOUT.value is None else (_TIMEOUT.value or None)
         execution = Execution(_ISOLATE.value, _RECYCLE.value, timeout, _EXECUTOR.value, _RAY_ADDRESS.value,
                               _IN_FLIGHT.value, _GPUS.value, _ON_ERROR.value).validate(setup)  # fmt: skip
-    except (ValueError, DatasetUnavailableError) as e:
+    except ValueError as e:
         raise app.UsageError(str(e)) from None
     engine = run_search_setup(_WORKDIR.value, setup, execution)
     best = best_ever(_WORKDIR.value)

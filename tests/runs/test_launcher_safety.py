@@ -136,10 +136,21 @@ def test_a_bad_image_is_named_before_anything_is_written(tmp_path):
     (root / "test" / "dogs" / "1.png").write_text("a text file posing as a PNG")
     run = tmp_path / "run"
     out = evolve(run, "--small", "--dataset=image_folder", f"--data_path={root}", "--image_size=16,16")
-    # A usage error (absl's: the message after the flags' help; issue 23 owns the scheme).
-    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
-    assert "test/dogs/1.png: not a readable image (Unknown image file format" in out.stderr
-    assert "function_node" not in out.stderr  # TensorFlow's op prefix is cut
+    line = one_line_error(out, 2)  # bad input: one line, exit 2, nothing written
+    assert "--dataset=image_folder: " in line and "test/dogs/1.png: not a readable image (Unknown image" in line
+    assert "function_node" not in line  # TensorFlow's op prefix is cut
+    assert not run.exists()
+
+
+@pytest.mark.launcher
+def test_own_data_with_a_stray_test_label_is_refused_in_one_line(tmp_path):
+    x = np.random.default_rng(0).integers(0, 255, (20, 8, 8, 3), dtype=np.uint8)
+    y = np.arange(20) % 2
+    path = tmp_path / "mine.npz"
+    np.savez(path, x_train=x, y_train=y, x_test=x[:4], y_test=np.array([0, 1, 1000, 1]))
+    run = tmp_path / "run"
+    line = one_line_error(evolve(run, "--small", "--dataset=npz", f"--data_path={path}"), 2)
+    assert "test label 1000 is not a training class (0..1)" in line
     assert not run.exists()
 
 
