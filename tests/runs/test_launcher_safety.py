@@ -137,7 +137,9 @@ def test_a_bad_image_is_named_before_anything_is_written(tmp_path):
     run = tmp_path / "run"
     out = evolve(run, "--small", "--dataset=image_folder", f"--data_path={root}", "--image_size=16,16")
     line = one_line_error(out, 2)  # bad input: one line, exit 2, nothing written
-    assert "--dataset=image_folder: " in line and "test/dogs/1.png: not a readable image (Unknown image" in line
+    assert (
+        "--dataset=image_folder: " in line and "test/dogs/1.png: not a readable image (Unknown image" in line
+    )
     assert "function_node" not in line  # TensorFlow's op prefix is cut
     assert not run.exists()
 
