@@ -14,6 +14,12 @@
   from its own seed state, as its solo model would; the classifier is one einsum over `[K, C, classes]`;
 - the output is `[K, B, classes]`.
 
+That is the wide form (`split=False`, the default with a GPU). On a CPU (`split=True`)
+the variables are the same but each layer runs per candidate on its own `[B, H, W, C]`
+tensor with its solo layer's ops, in Keras' execution order and under its solo layer's
+name (`_split_call`): a candidate's forward pass, gradients and BatchNorm statistics are
+then its solo model's bit for bit (tested), where the wide form agrees only to rounding.
+
 `load(slot, solo)` copies a solo model's weights (BatchNorm statistics included) into
 candidate `slot`; `spread(values)` spreads per-candidate values `[K]` (a mask, a step size)
 over each variable's elements (the trainer freezes inactive candidates with it).
@@ -28,99 +34,17 @@ import numpy as np
 import tensorflow as tf
 
 from lossevo.models.layers import VariableDropout
+from lossevo.models.wide_layers import (
+    WideConv,
+    WideDense,
+    WideDropout,
+    WidePool,
+    batch_norm_split,
+    each_candidate,
+    grouped_conv_fast,
+)
 
 WIDE_MODELS = ("convnet", "resnet9v2_small")  # the surrogates' models: tested wide
-
-
-def grouped_conv_fast() -> bool:
-    """Whether a grouped convolution is one fast kernel here: cuDNN's on a GPU. TensorFlow's
-    CPU kernels have no gradient for it and XLA's CPU form is slower than K convolutions,
-    so on a CPU the wide convolution runs as K convolutions of the candidates' channels."""
-    return bool(tf.config.list_logical_devices("GPU"))
-
-
-class WideConv(keras.layers.Layer):
-    """K convolutions of one shape as one (kernel `[h, w, in, K·out]`): a grouped
-    convolution (`split=False`, GPUs) or K convolutions of channel slices (`split=True`,
-    CPUs); the same values either way."""
-
-    def __init__(self, k: int, filters: int, kernel_size, strides, padding: str, use_bias: bool,
-                 split: bool | None = None, **kwargs):  # fmt: skip
-        super().__init__(**kwargs)
-        self.k, self.filters, self.kernel_size = k, filters, tuple(kernel_size)
-        self.strides, self.padding, self.use_bias = tuple(strides), padding.upper(), use_bias
-        self.split = (not grouped_conv_fast()) if split is None else split
-
-    def build(self, input_shape):
-        shape = (*self.kernel_size, int(input_shape[-1]) // self.k, self.k * self.filters)  # built on K·in
-        self.kernel = self.add_weight(shape=shape, initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.k * self.filters,), initializer="zeros", name="bias") \
-            if self.use_bias else None  # fmt: skip
-
-    def call(self, x):
-        strides = (1, *self.strides, 1)
-        if x.shape[-1] == self.kernel.shape[-2]:  # one batch for all: an ordinary conv to K·out channels
-            y = tf.nn.conv2d(x, self.kernel, strides, self.padding)
-        elif not self.split:
-            y = keras.ops.conv(x, self.kernel, self.strides, self.padding.lower())
-        else:
-            pairs = zip(tf.split(x, self.k, axis=-1), tf.split(self.kernel, self.k, axis=-1), strict=True)
-            y = tf.concat([tf.nn.conv2d(xi, ki, strides, self.padding) for xi, ki in pairs], -1)
-        return (
-            y + self.bias if self.bias is not None else y
-        )  # not BiasAdd: its fused CPU kernel has no groups
-
-
-class WideDense(keras.layers.Layer):
-    """K dense layers `[C] → [units]` on features `[B, K, C]`: kernel `[K, C, units]`."""
-
-    def __init__(self, k: int, units: int, **kwargs):
-        super().__init__(**kwargs)
-        self.k, self.units = k, units
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(self.k, int(input_shape[-1]), self.units), name="kernel",
-                                      initializer="glorot_uniform")  # fmt: skip
-        self.bias = self.add_weight(shape=(self.k, self.units), initializer="zeros", name="bias")
-
-    def call(self, x):
-        return tf.einsum("bkc,kcn->bkn", x, self.kernel) + self.bias
-
-
-class WideDropout(keras.layers.Layer):
-    """Dropout of K candidates on `[B, K, C]`: candidate k draws the mask its solo model's
-    `VariableDropout` would, from its own seed state (`state[k]`, advanced once per
-    training call), so a wide run replays each solo run's dropout."""
-
-    def __init__(self, k: int, rate: float, seed_dtype: str = "int64", **kwargs):
-        super().__init__(**kwargs)
-        self.k, self.seed_dtype = k, seed_dtype
-        self.rate = tf.Variable(float(rate), trainable=False, dtype=tf.float32, name="dropout_rate")
-
-    def build(self, input_shape):
-        self.state = self.add_weight(shape=(self.k, 2), initializer="zeros", dtype=self.seed_dtype,
-                                     trainable=False, name="seed_state")  # fmt: skip
-
-    def call(self, x, training=False):
-        if not training:
-            return x
-        states = tf.convert_to_tensor(self.state)
-        keep = tf.stack([tf.random.stateless_uniform(tf.shape(x[:, k]), seed=tf.cast(states[k], tf.int32))
-                         >= self.rate for k in range(self.k)], axis=1)  # fmt: skip
-        self.state.assign(states + tf.constant([0, 1], states.dtype))
-        return tf.where(keep, x / (1.0 - tf.cast(self.rate, x.dtype)), tf.zeros_like(x))
-
-
-class WidePool(keras.layers.Layer):
-    """Global average pooling `[B, H, W, K·C] → [B, K, C]`."""
-
-    def __init__(self, k: int, **kwargs):
-        super().__init__(**kwargs)
-        self.k = k
-
-    def call(self, x):
-        pooled = tf.reduce_mean(x, axis=[1, 2])
-        return tf.reshape(pooled, [-1, self.k, pooled.shape[-1] // self.k])
 
 
 def _check(condition: bool, layer: Any, what: str) -> None:
@@ -133,13 +57,14 @@ def _linear(layer: Any) -> bool:
     return getattr(layer, "activation", None) in (None, keras.activations.linear)
 
 
-def _wide_layer(layer: Any, k: int) -> keras.layers.Layer:
+def _wide_layer(layer: Any, k: int, split: bool) -> keras.layers.Layer:
     config = layer.get_config()
     if isinstance(layer, keras.layers.Conv2D):
         _check(layer.groups == 1 and tuple(layer.dilation_rate) == (1, 1), layer, "grouped or dilated")
         _check(layer.data_format == "channels_last" and _linear(layer), layer, "not channels_last and linear")
         _check(layer.kernel_regularizer is None, layer, "a kernel regularizer")
-        return WideConv(k, layer.filters, layer.kernel_size, layer.strides, layer.padding, layer.use_bias)
+        return WideConv(k, layer.filters, layer.kernel_size, layer.strides, layer.padding, layer.use_bias,
+                        split)  # fmt: skip
     if isinstance(layer, keras.layers.Dense):
         _check(_linear(layer) and layer.kernel_regularizer is None, layer, "an activation or a regularizer")
         return WideDense(k, layer.units)
@@ -159,26 +84,40 @@ def _wide_layer(layer: Any, k: int) -> keras.layers.Layer:
 class WideModel(keras.layers.Layer):
     """The wide form of the functional model `solo` for `k` candidates (see the module)."""
 
-    def __init__(self, solo: keras.Model, k: int, **kwargs):
+    def __init__(self, solo: keras.Model, k: int, split: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         self.k, self.input_channels = k, int(solo.inputs[0].shape[-1])
+        self.split = (not grouped_conv_fast()) if split is None else bool(split)
         self.image_shape = tuple(solo.inputs[0].shape[1:])
         self._input_id = id(solo.inputs[0])
         self._output_id = id(solo.outputs[0])
         self.plan: list[tuple[int, list[int], int]] = []  # (solo operation index, input ids, output id)
         self.wide_layers = []
+        self.names: list[str] = []  # the solo layers' names: the per-candidate form's op names
         for index, op in enumerate(solo.operations):
             if isinstance(op, keras.layers.InputLayer):
                 continue
             node = op._inbound_nodes[0]  # functional models: one call per layer
             self.plan.append((index, [id(t) for t in node.input_tensors], id(node.output_tensors[0])))
-            self.wide_layers.append(_wide_layer(op, k))
-        self(tf.zeros((1, *self.image_shape[:-1], self.input_channels * k)))  # builds the weights
+            self.wide_layers.append(_wide_layer(op, k, self.split))
+            self.names.append(op.name)
+        # The per-candidate form runs the layers in Keras' order (`Functional._run_through_graph`:
+        # deepest nodes first), so its tape records a candidate's ops as the solo model's does.
+        index = {id(solo.operations[solo_index]): i for i, (solo_index, _, _) in enumerate(self.plan)}
+        self.order = [index[id(node.operation)] for depth in sorted(solo._nodes_by_depth, reverse=True)
+                      for node in solo._nodes_by_depth[depth] if id(node.operation) in index]  # fmt: skip
+        if sorted(self.order) != list(range(len(self.plan))):
+            raise ValueError(f"model {solo.name!r}: every layer must run exactly once")
+        split, self.split = self.split, False  # the wide form calls (so builds) every layer
+        self(tf.zeros((1, *self.image_shape[:-1], self.input_channels * k)))
+        self.split = split
 
     def call(self, x, training=False):
         """`x` `[B, H, W, 3]` (shared) or `[B, H, W, K·3]`; returns `[K, B, classes]` float32."""
+        if self.split:
+            return self._split_call(x, training)
         values = {self._input_id: x}
         for layer, (_, inputs, output) in zip(self.wide_layers, self.plan, strict=True):
             args = [values[i] for i in inputs]
@@ -189,6 +128,32 @@ class WideModel(keras.layers.Layer):
             else:
                 values[output] = layer(args[0])
         return tf.transpose(tf.cast(values[self._output_id], tf.float32), [1, 0, 2])
+
+    def _split_call(self, x, training):
+        """The per-candidate form (CPUs): each layer maps a list of K tensors, candidate k's
+        by its solo layer's ops on its own `[B, H, W, C]` tensor, in Keras' execution order,
+        its ops named `…/candidate_k/<solo layer name>/…`. Grappler's arithmetic optimizer
+        orders the terms of a gradient sum (a tensor read by two layers: a residual block's
+        input) by op name, so these names give each candidate its solo graph's sums."""
+        xs = [x] * self.k if x.shape[-1] == self.input_channels else tf.split(x, self.k, axis=-1)
+        base = tf.get_current_name_scope()
+        values = {self._input_id: xs}
+        for i in self.order:
+            layer, (_, inputs, output) = self.wide_layers[i], self.plan[i]
+            args = [values[t] for t in inputs]
+            # absolute scopes (trailing "/"), each entered once: never renamed `…_1`
+            scopes = [f"{base}/candidate_{k}/{self.names[i]}/".lstrip("/") for k in range(self.k)]
+            if isinstance(layer, keras.layers.BatchNormalization):
+                values[output] = batch_norm_split(layer, args[0], scopes, training)
+            elif isinstance(layer, WideDropout):
+                values[output] = layer.split_call(args[0], scopes, training=training)
+            elif isinstance(layer, WideConv | WideDense | WidePool):
+                values[output] = layer.split_call(args[0], scopes)
+            elif isinstance(layer, keras.layers.Add):
+                values[output] = each_candidate(scopes, lambda *parts, layer=layer: layer(list(parts)), *args)
+            else:  # activations, pooling: Keras' own (stateless) layer on each candidate
+                values[output] = each_candidate(scopes, layer, args[0])
+        return tf.stack([tf.cast(p, tf.float32) for p in values[self._output_id]])
 
     def candidate_axis(self, layer: keras.layers.Layer) -> int:
         """Where a layer's weights keep their candidates: axis 0 (`WideDense`, `WideDropout`) or blocks of

@@ -56,10 +56,12 @@ class CandidateRun:
 
 
 class SoloTrainer:
-    """Trains candidates one at a time with `train()`."""
+    """Trains candidates one at a time with `train()` (`shuffle_buffer` None: the recipe's)."""
 
-    def __init__(self, model: str, recipe: Recipe, jit_compile: bool | str = "auto"):
+    def __init__(self, model: str, recipe: Recipe, jit_compile: bool | str = "auto",
+                 shuffle_buffer: int | None = None):  # fmt: skip
         self.model, self.recipe, self.jit_compile = model, recipe, jit_compile
+        self.shuffle_buffer = shuffle_buffer
 
     def run(self, dataset: ImageDataset, genomes: Sequence[Any], seeds: Sequence[int], *, steps_per_epoch: int,
             stop: tuple[float, int] | None = None) -> list[CandidateRun]:  # fmt: skip
@@ -69,7 +71,7 @@ class SoloTrainer:
             try:
                 result = train(self.model, EvolvedLoss(genome), dataset, self.recipe, steps_per_epoch=steps_per_epoch,
                                seed=int(seed) % (2**31), callbacks=[stopper] if stopper else [], evaluate_test=False,
-                               jit_compile=self.jit_compile)  # fmt: skip
+                               jit_compile=self.jit_compile, shuffle_buffer=self.shuffle_buffer)  # fmt: skip
                 runs.append(CandidateRun(result.history, bool(stopper and stopper.stopped), result.diverged))
                 del result
             finally:
@@ -225,4 +227,4 @@ def make_trainer(model: str, num_classes: int, recipe: Recipe, population: int =
     if population:
         return BatchedTrainer(model, num_classes, recipe, population, jit_compile, image_size, data,
                               shuffle_buffer, form)  # fmt: skip
-    return SoloTrainer(model, recipe, jit_compile)
+    return SoloTrainer(model, recipe, jit_compile, shuffle_buffer)

@@ -12,8 +12,20 @@ Adam is element-wise, so one update over the stacked weights is K independent Ad
 candidate keeps its own step count (bias correction and learning-rate schedule), as a
 fresh optimizer per candidate would. An inactive candidate (empty slot, finished, NaN) is
 frozen: its weights, BatchNorm statistics and moments are restored element-wise by a
-select, so nothing of it, NaN included, reaches the others. Dropout masks are independent
-draws per element, not the solo run's.
+select, so nothing of it, NaN included, reaches the others. Each candidate draws its solo
+run's dropout masks.
+
+On a CPU (`WideModel.split`) a candidate's step is its solo `fit` step bit for bit: the
+same ops on its own tensors, with the names that make Grappler sum its gradients in the
+same order (`WideModel._split_call`); weights, BatchNorm statistics and every epoch's
+validation accuracy then equal the solo run's exactly. This matters beyond rounding: a
+convolution bias followed by BatchNorm has a true gradient of zero, so its computed
+gradient is rounding noise (about 1e-7, near Adam's ε), which Adam turns into steps of
+about the learning rate with a sign the rounding picks; training-mode BatchNorm cancels the
+bias, but its moving mean lags it, so another rounding gives another validation accuracy
+(the ConvNet surrogate, K = 4, 400 steps: up to 26 of 5,000 images) with the same training
+accuracy. The GPU form (one grouped convolution, BatchNorm over K·C channels) rounds
+otherwise, so there a validation accuracy can differ by as much.
 
 Nothing traced depends on which genomes are loaded (`trace_counts`).
 """

@@ -1,6 +1,7 @@
-"""The wide population model: K candidates as one network train as K solo runs, an inactive
-or NaN candidate changes nothing in the others, refills never re-trace, and a search with
-it journals what the same search without it does."""
+"""The wide population model: K candidates as one network train as K solo runs (on a CPU
+bit for bit, validation accuracy included), an inactive or NaN candidate changes nothing in
+the others, refills never re-trace, and a search with it journals what the same search
+without it does."""
 
 import dataclasses
 
@@ -13,15 +14,21 @@ import lossevo
 from lossevo.fitness import SurrogateFitness
 from lossevo.losses import EvolvedLoss, catalog
 from lossevo.models import get as get_model
-from lossevo.models.wide import WideModel
+from lossevo.models.wide import WideModel, grouped_conv_fast
 from lossevo.search import SearchConfig, read_journal, run_search
 from lossevo.training import BatchedTrainer, recipes, train
+from lossevo.training import trainer as trainer_lib
 from lossevo.training.inputs import ResidentStream, train_stream
 from lossevo.training.wide import WidePopulation
 
 STEPS, PER_EPOCH, BATCH = 8, 4, 16
 GENOMES = (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, catalog.BAIKAL)
 SEEDS = (3, 11, 5)
+# The per-candidate (CPU) form computes each candidate as its solo model does, bit for bit;
+# the grouped (GPU) form rounds otherwise (benchmarks/device_check.py compares it).
+needs_exact_form = pytest.mark.skipif(
+    grouped_conv_fast(), reason="the grouped (GPU) form agrees only to rounding"
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +47,7 @@ def test_a_wide_model_computes_each_candidates_network(model):
     for seed in range(3):
         keras.utils.set_random_seed(seed)
         solos.append(get_model(model, 10, dropout=0.0))
-    wide = WideModel(solos[0], 3)
+    wide = WideModel(solos[0], 3, split=False)  # the grouped (GPU) form, as far as a CPU runs it
     for slot, solo in enumerate(solos):
         wide.load(slot, solo)
     rng = np.random.default_rng(0)
@@ -53,6 +60,59 @@ def test_a_wide_model_computes_each_candidates_network(model):
     np.testing.assert_allclose(wide(stacked, training=True), want, atol=1e-6)
     for got, solo_var in zip(wide.slot_weights(2), solos[2].weights, strict=True):  # BN statistics too
         np.testing.assert_allclose(got, solo_var.numpy(), atol=1e-6)
+
+
+@needs_exact_form
+@pytest.mark.parametrize("model", ["convnet", "resnet9v2_small"])
+def test_each_candidates_gradients_are_its_solo_models_bit_for_bit(model):
+    """A bias before BatchNorm has a true gradient of zero: its computed gradient is rounding
+    noise that Adam turns into steps of about the learning rate, so the per-candidate form
+    must round as the solo model does (the residual blocks' gradient sums included)."""
+    solos = []
+    for seed in range(2):
+        keras.utils.set_random_seed(seed)
+        solos.append(get_model(model, 10, dropout=0.0))
+    wide = WideModel(solos[0], 2)
+    for slot, solo in enumerate(solos):
+        wide.load(slot, solo)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(size=(BATCH, 32, 32, 3)).astype(np.float32))
+    weight = tf.constant(rng.normal(size=(BATCH, 10)).astype(np.float32))
+
+    def gradients(net, out):
+        @tf.function
+        def step(x):
+            with tf.GradientTape() as tape:
+                total = tf.reduce_sum(out(net(x, training=True)) * weight)
+            return tape.gradient(total, net.trainable_variables)
+
+        return [g.numpy() for g in step(x)]
+
+    ids = [id(v) for v in wide.trainable_variables]
+    wide_grads = dict(zip(ids, gradients(wide, lambda p: p), strict=True))
+    for slot, solo in enumerate(solos):
+        got = [_slot_part(wide, layer, wide_grads[id(v)], slot) for layer in wide.wide_layers
+               for v in layer.trainable_weights]  # fmt: skip
+        for g, want in zip(got, gradients(solo, lambda p: p[None]), strict=True):
+            np.testing.assert_array_equal(g, want)
+
+
+def test_one_at_a_time_trains_with_the_shuffle_buffer_the_population_is_given(monkeypatch, dataset, recipe):
+    """`make_trainer(..., shuffle_buffer=N)` is the same stream for K at once and for one at
+    a time (the solo trainer used to drop it: the two fitnesses then differed)."""
+    seen = {}
+
+    def fake_train(*args, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(trainer_lib, "train", fake_train)
+    solo = trainer_lib.make_trainer("convnet", dataset.num_classes, recipe, 0, shuffle_buffer=256)
+    with pytest.raises(RuntimeError, match="stop"):
+        solo.run(dataset, [catalog.CROSS_ENTROPY], [3], steps_per_epoch=PER_EPOCH)
+    assert seen["shuffle_buffer"] == 256
+    batched = trainer_lib.make_trainer("convnet", dataset.num_classes, recipe, 2, shuffle_buffer=256)
+    assert batched.shuffle_buffer == 256
 
 
 def test_a_model_without_a_wide_form_is_refused(recipe):
@@ -85,19 +145,68 @@ def test_batch_per_pass_recipes_train_one_candidate_at_a_time(dataset, recipe):
     assert sizes == [16] * 6 + [4] + [16]  # 100 examples in batches of 16
 
 
+def _counts(values, n):
+    """Accuracies as counts of `n` examples (Keras' are float32 ratios, the trainer's exact)."""
+    return np.rint(np.asarray(values, np.float64) * n).astype(int).tolist()
+
+
+def _assert_follows_solo(run, solo, examples_per_epoch, num_validation):
+    """Epoch by epoch: the same loss (up to the order of the mean's float32 sum), the same
+    training and validation hits, and within one validation image however the accuracy is
+    rounded; the same best validation accuracy (the fitness), and the same final weights."""
+    got, want = run.history, solo.history
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-6)
+    assert _counts(got["accuracy"], examples_per_epoch) == _counts(want["accuracy"], examples_per_epoch)
+    assert _counts(got["val_accuracy"], num_validation) == _counts(want["val_accuracy"], num_validation)
+    np.testing.assert_allclose(got["val_accuracy"], want["val_accuracy"], rtol=0, atol=1 / num_validation)
+    assert run.best_val_accuracy == pytest.approx(solo.best_val_accuracy, abs=1e-6)
+    if run.weights is not None:
+        for got, want in zip(run.weights, solo.model.weights, strict=True):  # BatchNorm statistics included
+            np.testing.assert_array_equal(got, want.numpy())
+
+
+@needs_exact_form
 @pytest.mark.slow
 def test_wide_training_follows_each_solo_run(dataset, recipe):
+    """40 validation images in batches of 16: the last one is partial (padded, weighted out)."""
     trainer = BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False)
     assert (trainer.form, trainer.data) == ("wide", "resident")
     runs = trainer.run(dataset, GENOMES, SEEDS, steps_per_epoch=PER_EPOCH, keep_weights=True)
     for genome, seed, run in zip(GENOMES, SEEDS, runs, strict=True):
         solo = train("convnet", EvolvedLoss(genome), dataset, recipe, steps=STEPS, steps_per_epoch=PER_EPOCH,
                      seed=seed, evaluate_test=False, jit_compile=False)  # fmt: skip
-        np.testing.assert_allclose(run.history["loss"], solo.history["loss"], rtol=1e-4)
-        np.testing.assert_allclose(run.history["accuracy"], solo.history["accuracy"], atol=1 / (4 * BATCH))
-        np.testing.assert_allclose(run.history["val_accuracy"], solo.history["val_accuracy"], atol=1 / 40)
-        for got, want in zip(run.weights, solo.model.weights, strict=True):  # same start, same batches
-            np.testing.assert_allclose(got, want.numpy(), atol=3e-3)
+        _assert_follows_solo(run, solo, PER_EPOCH * BATCH, 40)
+
+
+@needs_exact_form
+@pytest.mark.slow
+def test_a_wide_candidates_fitness_is_its_solo_fitness_at_the_surrogates_validation_size():
+    """The ConvNet surrogate's recipe (batch 128, its dropout) validated on 5,000 images, as
+    CIFAR's validation split is: 39 batches and a partial one of 8. Before the per-candidate
+    form the validation accuracies differed by 2–4 images here (up to 26 after 400 steps)
+    while the training accuracies were equal. The candidate that turns NaN at once frees its
+    slot after one epoch: its successor then trains 20 steps behind the other slot (a batch
+    per slot)."""
+    num_validation = 5000
+    data = lossevo.data.load("synthetic", num_train=512, num_validation=num_validation, num_test=16, seed=0)
+    surrogate = recipes.scaled(recipes.get("convnet_standard"), 40)
+    assert surrogate.batch_size == 128 and num_validation % surrogate.batch_size == 8
+    genomes, seeds = (catalog.CROSS_ENTROPY, catalog.C1, catalog.NEUROLOSS1), (3, 4, 11)
+    trainer = BatchedTrainer("convnet", data.num_classes, surrogate, 2, jit_compile=False, form="wide")
+    runs = trainer.run(data, genomes, seeds, steps_per_epoch=20, keep_weights=True)
+    for genome, seed, run in zip(genomes, seeds, runs, strict=True):
+        solo = train("convnet", EvolvedLoss(genome), data, surrogate, steps_per_epoch=20, seed=seed,
+                     evaluate_test=False, jit_compile=False)  # fmt: skip
+        if genome is catalog.C1:
+            assert run.nonfinite and solo.diverged
+            continue
+        _assert_follows_solo(run, solo, 20 * surrogate.batch_size, num_validation)
+
+
+def _slot_part(net, layer, value, slot):
+    """Candidate `slot`'s part of a value laid out as `layer`'s weights are."""
+    n = value.shape[-1] // net.k
+    return value[slot] if net.candidate_axis(layer) == 0 else value[..., slot * n : (slot + 1) * n]
 
 
 def _slot_values(population, slot):
@@ -177,9 +286,13 @@ def test_a_search_with_the_wide_model_journals_as_one_at_a_time(tmp_path):
     assert [(r["candidate"], r["hash"], r["status"]) for r in wide] == [
         (r["candidate"], r["hash"], r["status"]) for r in solo
     ]
-    # Weights agree to rounding (oneDNN's kernels inside and outside the wide program); a
-    # validation image on a decision boundary may flip, 1/64 of accuracy.
+    # On a CPU each candidate trains bit for bit as alone (a fitness is Keras' float32
+    # accuracy, the wide one an exact ratio); the grouped GPU form may flip a validation
+    # image on a decision boundary, 1/64 of accuracy.
     differ = [
         a["fitness"] - b["fitness"] for a, b in zip(wide, solo, strict=True) if a["fitness"] != b["fitness"]
     ]
-    assert all(abs(d) <= 1 / 64 + 1e-9 for d in differ) and len(differ) <= 2
+    if grouped_conv_fast():
+        assert all(abs(d) <= 1 / 64 + 1e-9 for d in differ) and len(differ) <= 2
+    else:
+        assert all(abs(d) <= 1e-6 for d in differ)

@@ -1,0 +1,174 @@
+"""The layers of a wide population model (`lossevo.models.wide`): each holds all K
+candidates' variables, stacked on a leading candidate axis, and runs either as one wide
+op over `[B, H, W, K·C]` (`call`) or per candidate on its own `[B, H, W, C]` tensor with
+the solo layer's ops (`split_call`, under each candidate's scope)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import keras
+import tensorflow as tf
+
+
+def grouped_conv_fast() -> bool:
+    """Whether a grouped convolution is one fast kernel here: cuDNN's on a GPU. TensorFlow's
+    CPU kernels have no gradient for it and XLA's CPU form is slower than K convolutions,
+    so on a CPU the wide model runs per candidate (`WideModel(split=True)`)."""
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+class WideConv(keras.layers.Layer):
+    """K convolutions of one shape as one (kernel `[h, w, in, K·out]`): a grouped
+    convolution (`split=False`, GPUs) or K convolutions of channel slices (`split=True`,
+    CPUs); the same values either way."""
+
+    def __init__(self, k: int, filters: int, kernel_size, strides, padding: str, use_bias: bool,
+                 split: bool | None = None, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        self.k, self.filters, self.kernel_size = k, filters, tuple(kernel_size)
+        self.strides, self.padding, self.use_bias = tuple(strides), padding.upper(), use_bias
+        self.split = (not grouped_conv_fast()) if split is None else split
+
+    def build(self, input_shape):
+        shape = (*self.kernel_size, int(input_shape[-1]) // self.k, self.k * self.filters)  # built on K·in
+        self.kernel = self.add_weight(shape=shape, initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.k * self.filters,), initializer="zeros", name="bias") \
+            if self.use_bias else None  # fmt: skip
+
+    def call(self, x):
+        if self.split:
+            shared = x.shape[-1] == self.kernel.shape[-2]
+            return tf.concat(self.split_call([x] * self.k if shared else tf.split(x, self.k, axis=-1)), -1)
+        strides = (1, *self.strides, 1)
+        if x.shape[-1] == self.kernel.shape[-2]:  # one batch for all: an ordinary conv to K·out channels
+            y = tf.nn.conv2d(x, self.kernel, strides, self.padding)
+        else:
+            y = keras.ops.conv(x, self.kernel, self.strides, self.padding.lower())
+        return (
+            y + self.bias if self.bias is not None else y
+        )  # not BiasAdd: its fused CPU kernel has no groups
+
+    def split_call(self, xs: list, scopes: list | None = None) -> list:
+        """Candidate k's convolution of `xs[k]` `[B, H, W, in]`, as `keras.layers.Conv2D` computes it."""
+        kernels = tf.split(self.kernel, self.k, axis=-1)
+        biases = tf.split(self.bias, self.k) if self.bias is not None else [None] * self.k
+
+        def one(x, kernel, bias):
+            y = keras.ops.conv(x, kernel, list(self.strides), self.padding.lower())
+            return y if bias is None else keras.ops.add(y, keras.ops.reshape(bias, (1, 1, 1, self.filters)))
+
+        return each_candidate(scopes, one, xs, kernels, biases)
+
+
+class WideDense(keras.layers.Layer):
+    """K dense layers `[C] → [units]` on features `[B, K, C]`: kernel `[K, C, units]`."""
+
+    def __init__(self, k: int, units: int, **kwargs):
+        super().__init__(**kwargs)
+        self.k, self.units = k, units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.k, int(input_shape[-1]), self.units), name="kernel",
+                                      initializer="glorot_uniform")  # fmt: skip
+        self.bias = self.add_weight(shape=(self.k, self.units), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return tf.einsum("bkc,kcn->bkn", x, self.kernel) + self.bias
+
+    def split_call(self, xs: list, scopes: list | None = None) -> list:
+        """Candidate k's dense layer on `xs[k]` `[B, C]`, as `keras.layers.Dense` computes it."""
+        return each_candidate(scopes, lambda x, kernel, bias: keras.ops.add(keras.ops.matmul(x, kernel), bias),
+                     xs, tf.unstack(self.kernel), tf.unstack(self.bias))  # fmt: skip
+
+
+class WideDropout(keras.layers.Layer):
+    """Dropout of K candidates on `[B, K, C]`: candidate k draws the mask its solo model's
+    `VariableDropout` would, from its own seed state (`state[k]`, advanced once per
+    training call), so a wide run replays each solo run's dropout."""
+
+    def __init__(self, k: int, rate: float, seed_dtype: str = "int64", **kwargs):
+        super().__init__(**kwargs)
+        self.k, self.seed_dtype = k, seed_dtype
+        self.rate = tf.Variable(float(rate), trainable=False, dtype=tf.float32, name="dropout_rate")
+
+    def build(self, input_shape):
+        self.state = self.add_weight(shape=(self.k, 2), initializer="zeros", dtype=self.seed_dtype,
+                                     trainable=False, name="seed_state")  # fmt: skip
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        states = tf.convert_to_tensor(self.state)
+        keep = tf.stack([tf.random.stateless_uniform(tf.shape(x[:, k]), seed=tf.cast(states[k], tf.int32))
+                         >= self.rate for k in range(self.k)], axis=1)  # fmt: skip
+        self.state.assign(states + tf.constant([0, 1], states.dtype))
+        return tf.where(keep, x / (1.0 - tf.cast(self.rate, x.dtype)), tf.zeros_like(x))
+
+    def split_call(self, xs: list, scopes: list | None = None, training=False) -> list:
+        """Candidate k's `VariableDropout` of `xs[k]` `[B, C]`, drawn from `state[k]`."""
+        if not training:
+            return xs
+        states = tf.convert_to_tensor(self.state)
+
+        def one(x, state):
+            keep = tf.random.stateless_uniform(tf.shape(x), seed=tf.cast(state, tf.int32)) >= self.rate
+            return tf.where(keep, x / (1.0 - tf.cast(self.rate, x.dtype)), tf.zeros_like(x))
+
+        out = each_candidate(scopes, one, xs, tf.unstack(states))
+        self.state.assign(states + tf.constant([0, 1], states.dtype))
+        return out
+
+
+class WidePool(keras.layers.Layer):
+    """Global average pooling `[B, H, W, K·C] → [B, K, C]`."""
+
+    def __init__(self, k: int, **kwargs):
+        super().__init__(**kwargs)
+        self.k = k
+
+    def call(self, x):
+        pooled = tf.reduce_mean(x, axis=[1, 2])
+        return tf.reshape(pooled, [-1, self.k, pooled.shape[-1] // self.k])
+
+    def split_call(self, xs: list, scopes: list | None = None) -> list:
+        """Candidate k's `GlobalAveragePooling2D` of `xs[k]`: `[B, C]` each."""
+        return each_candidate(scopes, lambda x: keras.ops.mean(x, axis=[1, 2]), xs)
+
+
+def each_candidate(scopes: list | None, fn, *columns: list) -> list:
+    """`fn` on each candidate's arguments (`columns[j][k]`), candidate k's ops named under
+    `scopes[k]` (see `WideModel._split_call`)."""
+    out = []
+    for k, args in enumerate(zip(*columns, strict=True)):
+        with tf.name_scope(scopes[k]) if scopes else contextlib.nullcontext():
+            out.append(fn(*args))
+    return out
+
+
+def batch_norm_split(layer: keras.layers.BatchNormalization, xs: list, scopes: list | None,
+                      training: bool) -> list:  # fmt: skip
+    """The wide BatchNorm `layer` (K·C channels) on candidate k's `xs[k]` `[..., C]` as a solo
+    `BatchNormalization` of C channels computes it (`BatchNormalization.call`): moments over
+    each candidate's own tensor, the same moving-average update, `ops.batch_normalization`."""
+    k = len(xs)
+
+    def parts(v):
+        return tf.split(tf.cast(v, xs[0].dtype), k) if v is not None else [None] * k
+
+    gammas, betas = parts(layer.gamma if layer.scale else None), parts(layer.beta if layer.center else None)
+    if training and layer.trainable:
+        moments = each_candidate(scopes, lambda x: keras.ops.moments(x, axes=layer._reduction_axes), xs)
+        mean, variance = tf.concat([m for m, _ in moments], 0), tf.concat([v for _, v in moments], 0)
+        moving_mean = tf.cast(layer.moving_mean, mean.dtype)
+        moving_variance = tf.cast(layer.moving_variance, mean.dtype)
+        layer.moving_mean.assign(moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
+        layer.moving_variance.assign(moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
+    else:
+        moments = list(zip(parts(layer.moving_mean), parts(layer.moving_variance), strict=True))
+
+    def normalize(x, statistics, gamma, beta):
+        mean, variance = statistics
+        return keras.ops.batch_normalization(x, mean, variance, layer.axis, beta, gamma, layer.epsilon)
+
+    return each_candidate(scopes, normalize, xs, moments, gammas, betas)
