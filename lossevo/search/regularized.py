@@ -14,7 +14,8 @@ Stages:
    valid skips the iteration). A `None` result (early-stopped as degenerate) re-mutates
    the same parent, up to 7 times in all. Then every member ages by one; a successful
    child (age 0) replaces the worst of the oldest members; on total failure nothing is
-   replaced.
+   replaced. An iteration without a successful child — no valid mutant, or every child
+   failed — is skipped: its history row has fitness None and `skipped_iterations` counts it.
 
 A fitness of `None` means "rejected by early stopping"; NaN means the evaluation failed
 (diverged, crashed) and counts like `None`: a whole generation of NaN does not stop the
@@ -158,7 +159,7 @@ class RegularizedEvolution(Engine):
             worst = min(candidates, key=lambda i: self.population[i].fitness)
             replaced = self.population[worst].candidate_id
             self.population[worst] = Member(child.genome, fitness, 0, child.id, child.stored)
-        elif child is None:
+        else:  # no valid mutant, or every child failed: the report's "child skipped" line
             self.skipped_iterations += 1
         self.history.append(
             {"iteration": iteration, "child": None if child is None else child.id, "fitness": fitness,

@@ -8,6 +8,9 @@ crafted dtype cannot make NumPy read bytes as object pointers; only numeric arra
 built. Any other global — `os.system`, `builtins.eval`, … — is refused with
 `LegacyPickleError` before anything is called.
 
+Every field is measured first (`lossevo.space.bounds`): one sharing a sub-list at every
+level (2^40 paths in a kilobyte) raises `GenomeError` naming it, never walked path by path.
+
 `from_fields` builds a genome from the raw fields: the 9×9 adjacency matrix (`adj[node,
 arg] = 1` for the first argument, 2 for the second), each node's arity flag and op indices,
 and `flip`.
@@ -23,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from lossevo.space.errors import GenomeError
+from lossevo.space.bounds import check_nesting, list_items
+from lossevo.space.errors import QUOTE_LIMIT, GenomeError, quote
 from lossevo.space.graph import ops as ops_lib
 from lossevo.space.graph.genome import Genome, Node
 from lossevo.space.graph.slots import NUM_INPUTS
@@ -39,6 +43,9 @@ _NUMPY_MODULES = {
 }
 # Plain numeric dtypes only: object, void/structured and pointer-like kinds are refused.
 _SAFE_DTYPE_KINDS = set("biufc")
+# The largest field a genome has is its 9x9 adjacency matrix (91 lists and entries, 2 levels).
+_MAX_ELEMENTS, _MAX_DEPTH = 256, 4
+_NODE_FIELDS = ("op_un_bin", "un", "bin")  # from_fields's arities, unary_ops, binary_ops
 
 
 class LegacyPickleError(ValueError):
@@ -73,11 +80,11 @@ class _DtypeProxy:
 
     def resolve(self) -> np.dtype:
         if not isinstance(self.spec, str):
-            raise LegacyPickleError(f"unsupported dtype spec {self.spec!r}")
+            raise LegacyPickleError(f"unsupported dtype spec {quote(self.spec)}")
         try:
             dtype = np.dtype(self.spec)
         except TypeError as e:
-            raise LegacyPickleError(f"unsupported dtype {self.spec!r}") from e
+            raise LegacyPickleError(f"unsupported dtype {quote(self.spec)}") from e
         return dtype
 
 
@@ -163,10 +170,19 @@ def _materialize(value: Any) -> Any:
     return value.value if isinstance(value, _ArrayProxy) else value
 
 
+def _bounded(value: Any, field: str) -> Any:
+    """`value`, once it is known to be no bigger than a genome's largest field."""
+
+    def items(v: Any) -> Any:  # an object array's elements are walked too
+        return list_items(_materialize(v))
+
+    return check_nesting(value, field, max_nodes=_MAX_ELEMENTS, max_depth=_MAX_DEPTH, children=items)
+
+
 def _int_field(value: Any, field: str, allowed: range) -> int:
     value = _materialize(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise GenomeError(field, f"expected an integer, got {value!r}")
+        raise GenomeError(field, f"expected an integer, got {quote(value)}")
     if int(value) not in allowed:
         raise GenomeError(field, f"{int(value)} out of range {allowed.start}..{allowed.stop - 1}")
     return int(value)
@@ -190,7 +206,7 @@ def from_fields(
       flip: the loss's flip flag.
     """
     try:
-        adj = np.asarray(_materialize(adjacency), dtype=np.float64)
+        adj = np.asarray(_materialize(_bounded(adjacency, "adjacency")), dtype=np.float64)
     except (TypeError, ValueError):
         raise GenomeError("adjacency", "expected a 9x9 numeric matrix") from None
     if adj.shape != (9, 9):
@@ -218,21 +234,18 @@ def from_fields(
             nodes.append(Node(un_name, (int(firsts[0]),), bi_name))
     flip = _materialize(flip)
     if not isinstance(flip, (bool, np.bool_, int, np.integer)) or isinstance(flip, np.ndarray):
-        raise GenomeError("flip", f"expected a bool, got {flip!r}")
+        raise GenomeError("flip", f"expected a bool, got {quote(flip)}")
     return Genome(tuple(nodes), bool(flip))
 
 
 def from_legacy_loss(loss: Any) -> Genome:
-    """A genome from one unpickled legacy `Loss` record."""
+    """A genome from one unpickled legacy `Loss` record; a field too big to be a genome's
+    raises `GenomeError` naming it (`adj`, `flip`, `nodes`, `nodes[2].un`, `root.bin`, …)."""
     try:
-        nodes = [*_materialize(loss.nodes), loss.root]
-        return from_fields(
-            loss.adj,
-            [n.op_un_bin for n in nodes],
-            [n.un for n in nodes],
-            [n.bin for n in nodes],
-            loss.flip,
-        )
+        nodes = [*_materialize(_bounded(loss.nodes, "nodes")), loss.root]
+        named = list(zip(nodes, [*(f"nodes[{i}]" for i in range(len(nodes) - 1)), "root"], strict=True))
+        fields = [[_bounded(getattr(n, a), f"{m}.{a}") for n, m in named] for a in _NODE_FIELDS]
+        return from_fields(_bounded(loss.adj, "adj"), *fields, _bounded(loss.flip, "flip"))
     except AttributeError as e:
         raise LegacyPickleError(f"not a legacy Loss object: missing {e.name!r}") from None
     except TypeError as e:
@@ -274,7 +287,9 @@ def loads_pickle(data: bytes) -> list[Genome]:
     except (LegacyPickleError, GenomeError):
         raise
     except Exception as e:
-        raise LegacyPickleError(f"could not read the pickle: {type(e).__name__}: {e}") from None
+        raise LegacyPickleError(
+            f"could not read the pickle: {type(e).__name__}: {str(e)[:QUOTE_LIMIT]}"
+        ) from None
 
 
 def load_pickle(path: str | os.PathLike) -> list[Genome]:

@@ -7,17 +7,31 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lossevo.space.bounds import check_nesting
 from lossevo.space.errors import GenomeError, quote
 from lossevo.space.tree import ops as ops_lib
 
-MAX_HEIGHT = 200  # a guard against absurd JSON, far above what the search grows
+MAX_HEIGHT = 200  # guards against absurd JSON, far above what the search grows (100 nodes)
+MAX_SIZE = 10_000
 
 Expr = str | float | tuple  # a leaf, or (op_name, child, ...)
 Path = tuple[int, ...]  # child indices from the root
 
 
-def canonical(value: Any, field: str, depth: int = 0) -> Expr:
-    """A validated expression with tuples for nodes and floats for constants."""
+def _children(value: Any) -> Any:
+    return value[1:] if isinstance(value, tuple | list) else None
+
+
+def canonical(value: Any, field: str) -> Expr:
+    """A validated expression with tuples for nodes and floats for constants.
+
+    Its size and height are checked first, visiting each list once: a node that holds one
+    sub-list twice at every level (2^40 paths in 41 lists) is refused at once, not walked."""
+    check_nesting(value, field, max_nodes=MAX_SIZE, max_depth=MAX_HEIGHT, children=_children, unit="nodes")
+    return _canonical(value, field, 0)
+
+
+def _canonical(value: Any, field: str, depth: int) -> Expr:
     if depth > MAX_HEIGHT:
         raise GenomeError(field, f"the tree is deeper than {MAX_HEIGHT}")
     if isinstance(value, str):
@@ -48,7 +62,7 @@ def canonical(value: Any, field: str, depth: int = 0) -> Expr:
             raise GenomeError(f"{field}[0]", e.args[0]) from None
         if len(value) - 1 != op.arity:
             raise GenomeError(field, f"op {name!r} takes {op.arity} argument(s), got {len(value) - 1}")
-        children = (canonical(c, f"{field}[{i}]", depth + 1) for i, c in enumerate(value[1:], start=1))
+        children = (_canonical(c, f"{field}[{i}]", depth + 1) for i, c in enumerate(value[1:], start=1))
         return (name, *children)
     raise GenomeError(field, f"expected a leaf or [op, args...], got {type(value).__name__}")
 
