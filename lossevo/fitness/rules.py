@@ -66,6 +66,8 @@ def judge_stage(
     best_train = max(train) if train else 0.0
     if rejects and best_train < threshold:
         reason = f"max train acc {best_train:.3f} < {threshold:.3g} at step {steps}"
+        if nonfinite:  # the cause first: the loss went NaN/Inf
+            reason = f"non-finite loss ({reason})"
         return StageVerdict(REJECTED, None, reason, nonfinite)
     if measure == "final":
         last = list(history.get("val_accuracy", ()))[-1:]

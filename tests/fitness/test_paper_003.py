@@ -131,6 +131,17 @@ def test_a_run_whose_loss_went_nan_fails_the_final_measure():
     assert judge_stage(history, 0.0, False, 30).passed  # the code's `nanmax` keeps its best epoch
 
 
+def test_a_rejection_by_a_non_finite_loss_says_so():
+    history = {"loss": [2.3, float("nan")], "accuracy": [0.1, 0.1], "val_accuracy": [0.1, 0.1]}
+    verdict = judge_stage(history, 0.37, True, 200)
+    assert (
+        verdict.status == "rejected"
+        and verdict.reason == "non-finite loss (max train acc 0.100 < 0.37 at step 200)"
+    )
+    finite = judge_stage({**history, "loss": [2.3, 2.2]}, 0.37, True, 200)
+    assert finite.reason == "max train acc 0.100 < 0.37 at step 200"
+
+
 def test_paper_003_surrogates_and_recipes():
     cifar = plans.plan_stages(plans.get_spec("inception_003"), dataset="cifar10")[0]
     fmnist = plans.plan_stages(plans.get_spec("inception_003"), dataset="fashion_mnist")[0]
