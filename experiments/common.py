@@ -13,7 +13,8 @@ import sys
 
 from absl import app, flags
 
-EXIT_RUN_DIRECTORY = 2  # a run directory that cannot be used, a dataset that is not there
+EXIT_BAD_INPUT = 2  # a bad command or bad input (flags, data, run directory): nothing was written
+EXIT_RUN_DIRECTORY = EXIT_BAD_INPUT  # a run directory that cannot be used, a dataset that is not there
 EXIT_EVALUATION = 1  # an evaluation error that is not about the loss: fix it, run again to resume
 EXIT_NO_RESULT = 3  # the search finished, but no candidate passed: no best loss to report
 
@@ -30,9 +31,9 @@ def fail(message: str, status: int) -> None:
 
 
 def user_errors(main):
-    """Wraps a launcher's `main`: a bad run directory or a missing dataset ends with one line
-    and exit status 2; an evaluation error that is not about the loss with status 1 and a
-    note that the run resumes once it is fixed."""
+    """Wraps a launcher's `main`: a usage error, a bad run directory or a missing dataset
+    ends with one line and exit status 2; an evaluation error that is not about the loss
+    with status 1 and a note that the run resumes once it is fixed."""
 
     @functools.wraps(main)
     def wrapped(argv):
@@ -41,6 +42,8 @@ def user_errors(main):
 
         try:
             return main(argv)
+        except app.UsageError as e:  # the message first and alone, not after the flags' help
+            fail(f"{e} (see --help)", EXIT_BAD_INPUT)
         except (RunDirectoryError, DatasetUnavailableError) as e:
             fail(str(e), EXIT_RUN_DIRECTORY)
         except EvaluationError as e:
@@ -53,6 +56,16 @@ def user_errors(main):
     return wrapped
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing, a bad flag ending in one line and exit status 2 (absl prints the
+    message after its usage text, with status 1). `--help` works as in absl."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as e:
+        fail(f"{e} (see --help)", EXIT_BAD_INPUT)
+        raise  # unreachable: fail exits
+
+
 def run(main) -> None:
-    """`app.run` with `user_errors`."""
-    app.run(user_errors(main))
+    """`app.run` with `user_errors` and `parse_flags`."""
+    app.run(user_errors(main), flags_parser=parse_flags)

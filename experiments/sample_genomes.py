@@ -16,6 +16,7 @@ import os
 import time
 
 from absl import app, flags
+from common import run
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Output directory.")
 _NUM = flags.DEFINE_integer("num_genomes", 12, "How many random genomes to sample.", lower_bound=1)
@@ -55,4 +56,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    run(main)

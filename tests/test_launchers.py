@@ -35,9 +35,18 @@ def test_sample_genomes_writes_genomes_and_figures(tmp_path):
     assert (tmp_path / "b" / "genomes.jsonl").read_text().splitlines() == lines
 
 
-@pytest.mark.parametrize("args", [["--num_genomes=0"], ["--no_such_flag"], ["--seed=x"], ["stray"]])
-def test_bad_flags_give_usage_errors(args):
-    out = _run(*args)
-    assert out.returncode != 0
-    assert "Traceback" not in out.stderr
-    assert "flag" in out.stderr.lower() or "usage" in out.stderr.lower()
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--num_genomes=0"], "0 is not a positive integer"), (["--no_such_flag"], "Unknown command line flag"),
+     (["--seed=x"], "--seed"), (["stray"], "unexpected arguments: stray")],
+)  # fmt: skip
+def test_bad_flags_give_one_line_usage_errors(tmp_path, args, message):
+    """A bad command: the message first and alone (not after the flags' help), status 2."""
+    out = _run(f"--workdir={tmp_path / 'run'}", *args)
+    lines = [
+        line for line in out.stderr.splitlines() if line.strip() and not line.startswith(("I0000", "WARNING"))
+    ]
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert len(lines) == 1 and lines[0].startswith("sample_genomes.py: error: ") and message in lines[0]
+    assert lines[0].endswith("(see --help)")
+    assert not (tmp_path / "run").exists()

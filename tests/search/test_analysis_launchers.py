@@ -108,6 +108,6 @@ def test_not_a_run_directory_names_the_file(tmp_path):
 @pytest.mark.launcher
 def test_code_setting_is_a_usage_error_outside_the_code_protocol(tmp_path, args, message):
     out = _run("evaluate", f"--workdir={tmp_path / 'run'}", *args, timeout=300)
-    # absl's UsageError status, before lossevo (and TensorFlow) is imported
-    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
+    # a usage error: one line, status 2, nothing written
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "run").exists()
