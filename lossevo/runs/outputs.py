@@ -27,14 +27,19 @@ def member_record(member: Any) -> dict[str, Any]:
             "genome": member.genome.to_dict()}  # fmt: skip
 
 
+def _best_record(best: dict[str, tuple[Any, float]]) -> dict[str, Any] | None:
+    """The first of `best_candidates`' losses as `{"fitness", "hash", "formula", "genome"}`,
+    or None when there is none."""
+    if not best:
+        return None
+    h, (genome, fitness) = next(iter(best.items()))
+    return {"fitness": fitness, "hash": h, "formula": genome.to_paper(), "genome": genome.to_dict()}
+
+
 def best_ever(workdir: str) -> dict[str, Any] | None:
     """The best loss of the run directory's journal (`best_candidates`), or None when no
     candidate passed: `{"fitness", "hash", "formula", "genome"}`."""
-    found = best_candidates(workdir, 1)
-    if not found:
-        return None
-    ((h, (genome, fitness)),) = found.items()
-    return {"fitness": fitness, "hash": h, "formula": genome.to_paper(), "genome": genome.to_dict()}
+    return _best_record(best_candidates(workdir, 1))
 
 
 def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] | None:
@@ -44,7 +49,8 @@ def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] |
     with open(os.path.join(workdir, "population.jsonl"), "w") as f:
         for m in members:
             f.write(json.dumps(member_record(m)) + "\n")
-    best = best_ever(workdir)
+    top = best_candidates(workdir, 5)  # one read of the journal for best.json and the figure
+    best = _best_record(top)
     stale = os.path.join(workdir, "best.json")
     if best is None:
         if os.path.exists(stale):
@@ -54,7 +60,7 @@ def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] |
         with open(stale, "w") as f:
             json.dump({**best, "final_population_best": final}, f, indent=1)
     plot_progress(engine.history).savefig(os.path.join(workdir, "progress.png"), dpi=dpi)
-    best_five = {f"#{i} {f:.3f}": g for i, (g, f) in enumerate(best_candidates(workdir, 5).values())}
+    best_five = {f"#{i} {f:.3f}": g for i, (g, f) in enumerate(top.values())}
     if best_five:
         plot_phenotypes(best_five).savefig(os.path.join(workdir, "best_phenotypes.png"), dpi=dpi)
     return best
