@@ -71,10 +71,19 @@ def _load_launcher(name):
     return module
 
 
-def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, monkeypatch, capsys):
+def _run_evaluate(tmp_path, *args):
     from absl import flags
 
     launcher = _load_launcher("evaluate")
+    argv = ["evaluate", f"--workdir={tmp_path}", *args]
+    flags.FLAGS(argv)
+    try:
+        launcher.main(argv[:1])
+    finally:
+        flags.FLAGS.unparse_flags()
+
+
+def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, monkeypatch, capsys):
     spread = np.linspace(-0.006, 0.006, 10)  # run r (seed r) lies spread[r] from the mean
     published = {"bessel": 0.58839, "neuroloss1": 0.58711, "neuroloss2": 0.58579, "neuroloss3": 0.5866,
                  "cross_entropy": 0.58474}  # fmt: skip
@@ -83,12 +92,7 @@ def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, m
         return published[loss] - (0.03 if loss == "neuroloss2" else 0.0) + spread[seed]
 
     monkeypatch.setattr(evaluation, "train", fake_trainer([], accuracy))
-    argv = ["evaluate", f"--workdir={tmp_path}", "--reproduce=002_table4", "--runs=10"]
-    flags.FLAGS(argv)
-    try:
-        launcher.main(argv[:1])
-    finally:
-        flags.FLAGS.unparse_flags()
+    _run_evaluate(tmp_path, "--reproduce=002_table4", "--runs=10")
     text = capsys.readouterr().out
     assert "Against the published figures (table 002/4" in text
     assert "58.839 ± 0.572 (30)" in text and "58.474 ± 0.569 (30)" in text
@@ -101,17 +105,9 @@ def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, m
 def test_a_smoke_reproduction_is_marked_and_not_judged(tmp_path, monkeypatch, capsys):
     """`--reproduce=... --small` trains at smoke sizes and prints its table as a smoke run,
     without verdicts against the papers' CIFAR figures."""
-    from absl import flags
-
-    launcher = _load_launcher("evaluate")
     seen = []
     monkeypatch.setattr(evaluation, "train", fake_trainer(seen))
-    argv = ["evaluate", f"--workdir={tmp_path}", "--reproduce=002_table4", "--small"]
-    flags.FLAGS(argv)
-    try:
-        launcher.main(argv[:1])
-    finally:
-        flags.FLAGS.unparse_flags()
+    _run_evaluate(tmp_path, "--reproduce=002_table4", "--small")
     text = capsys.readouterr().out
     table = text[text.index("Smoke run") :]  # after the per-run lines
     assert table.startswith("Smoke run (--small: 800 steps at batch 32); not compared with the papers' figures "
@@ -146,18 +142,6 @@ def test_code_settings_name_the_final_tests_recipes():
         assert (r.progressive is not None) == setting.startswith("progressive")
     _load_launcher("evaluate")  # the launcher's --code_setting offers exactly these
     assert flags.FLAGS["code_setting"].parser.enum_values == list(evaluation.CODE_SETTINGS)
-
-
-def _run_evaluate(tmp_path, *args):
-    from absl import flags
-
-    launcher = _load_launcher("evaluate")
-    argv = ["evaluate", f"--workdir={tmp_path}", *args]
-    flags.FLAGS(argv)
-    try:
-        launcher.main(argv[:1])
-    finally:
-        flags.FLAGS.unparse_flags()
 
 
 @pytest.mark.parametrize("setting", ["base", "base_imagenet", "progressive", "progressive_imagenet"])

@@ -58,6 +58,11 @@ def _edit_best_genome(run_dir):
     return path, i + 1, records[i]["candidate"], genome_from_dict(other).hash_hex, best
 
 
+def _rewrite(path, records):
+    """The journal written back with `records` (edited in the test)."""
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
 def _message(path, line, candidate, actual, journaled):
     return re.escape(f"{path}: line {line}: the genome of candidate {candidate} hashes to {actual}, "
                      f"not to its journaled hash {journaled}; the journal was edited or damaged")  # fmt: skip
@@ -115,7 +120,7 @@ def test_a_genome_that_cannot_be_decoded_is_refused(tmp_path):
     records = _records(path)
     i = next(i for i, r in enumerate(records) if r["type"] == "started")
     records[i]["genome"]["nodes"]["root"]["op"] = "no_such_op"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    _rewrite(path, records)
     with pytest.raises(CorruptJournalError, match=re.escape(f"{path}: line {i + 1}: the genome of candidate "
                                                             f"{records[i]['candidate']} cannot be read (nodes.root.op")):  # fmt: skip
         best_candidates(str(tmp_path / "run"), 1)
@@ -131,7 +136,7 @@ def test_a_finished_record_with_another_hash_is_refused(tmp_path):
     candidate = records[i]["candidate"]
     other = next(h for h in started.values() if h != records[i]["hash"])
     records[i]["hash"] = other  # another loss's hash: best_candidates would credit it with this fitness
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    _rewrite(path, records)
     with pytest.raises(CorruptJournalError, match=re.escape(f"{path}: line {i + 1}: candidate {candidate} "
                                                             f"finished as {other} but was started as {started[candidate]}")):  # fmt: skip
         best_candidates(str(tmp_path / "run"), 3)
@@ -143,7 +148,7 @@ def test_a_cache_hit_that_copies_no_evaluation_is_refused(tmp_path):
     records = _records(path)
     i = next(i for i, r in enumerate(records) if r.get("cached"))
     records[i]["fitness"] = 0.999
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    _rewrite(path, records)
     with pytest.raises(CorruptJournalError, match=re.escape(f"{path}: line {i + 1}: the cached result of "
                                                             f"candidate {records[i]['candidate']}")):  # fmt: skip
         _search(tmp_path / "run")

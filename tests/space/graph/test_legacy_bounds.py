@@ -2,7 +2,6 @@
 once, naming its field, with a short message (issue 23 item 4); real pickles still load."""
 
 import pickle
-import sys
 
 import numpy as np
 import pytest
@@ -10,15 +9,7 @@ import pytest
 from lossevo.losses import catalog
 from lossevo.space.graph import GenomeError, legacy
 from tests.space.bombs import bomb, outcome_within
-from tests.space.graph.test_legacy import _ce_loss, _legacy_module
-
-
-@pytest.fixture
-def authors():
-    mod = _legacy_module()
-    sys.modules[mod.__name__] = mod
-    yield mod
-    del sys.modules[mod.__name__]
+from tests.space.graph.test_legacy import _ce_loss
 
 
 def _plant(loss, field, value):
