@@ -7,6 +7,7 @@ imported inside the functions, so a bad flag is reported before TensorFlow loads
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -15,8 +16,14 @@ from absl import app, flags
 
 EXIT_BAD_INPUT = 2  # a bad command or bad input (flags, data, run directory): nothing was written
 EXIT_RUN_DIRECTORY = EXIT_BAD_INPUT  # a run directory that cannot be used, a dataset that is not there
-EXIT_EVALUATION = 1  # an evaluation error that is not about the loss: fix it, run again to resume
+EXIT_RESUME = (
+    1  # an error during the run (an evaluation error not about the loss, a full disk): fix it, run again
+)
+EXIT_EVALUATION = EXIT_RESUME
 EXIT_NO_RESULT = 3  # the search finished, but no candidate passed: no best loss to report
+
+
+FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a full quota
 
 
 def flag_given(name: str) -> bool:
@@ -32,8 +39,8 @@ def fail(message: str, status: int) -> None:
 
 def user_errors(main):
     """Wraps a launcher's `main`: a usage error, a bad run directory or a missing dataset
-    ends with one line and exit status 2; an evaluation error that is not about the loss
-    with status 1 and a note that the run resumes once it is fixed."""
+    ends with one line and exit status 2; an evaluation error that is not about the loss,
+    or a full disk, with status 1 and a note that the run resumes once it is fixed."""
 
     @functools.wraps(main)
     def wrapped(argv):
@@ -52,6 +59,12 @@ def user_errors(main):
                 f"{e}. Nothing was recorded for it; fix the cause and run the same command again to resume.",
                 EXIT_EVALUATION,
             )
+        except OSError as e:
+            if e.errno not in FULL:
+                raise
+            where = f" writing {e.filename}" if e.filename else ""
+            fail(f"no space left on the device{where} ({e.strerror}): free some space, then run the same "
+                 "command again to resume; everything finished so far is kept", EXIT_RESUME)  # fmt: skip
 
     return wrapped
 
@@ -67,5 +80,10 @@ def parse_flags(argv: list[str]) -> list[str]:
 
 
 def run(main) -> None:
-    """`app.run` with `user_errors` and `parse_flags`."""
+    """`app.run` with `user_errors` and `parse_flags`. TensorFlow's start-up lines are kept
+    off the terminal in this process and its workers (`lossevo._quiet`; set
+    LOSSEVO_QUIET_TF=0 to see them) and its C++ logs below errors (TF_CPP_MIN_LOG_LEVEL=2),
+    unless the environment says otherwise."""
+    os.environ.setdefault("LOSSEVO_QUIET_TF", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app.run(user_errors(main), flags_parser=parse_flags)

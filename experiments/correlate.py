@@ -118,13 +118,13 @@ def main(argv):
         ax.set_xlabel("fitness with base")
         ax.set_ylabel("fitness with all")
         fig.savefig(os.path.join(_WORKDIR.value, "scatter.png"), dpi=110)
-        print(
-            "cross-entropy (reference): " + ", ".join(f"{a} {v:.4f}" for a, v in out["cross_entropy"].items())
-        )
+        print("cross-entropy's fitness (best validation accuracy, 0-1): "
+              + ", ".join(f"{a} {v:.4f}" for a, v in out["cross_entropy"].items()))  # fmt: skip
+        print(f"Kendall's tau between two augmentations' rankings of the {n} losses (-1..1):")
+        print(f"{'pair':20s}  {'all':>6}  {f'best {best_k}':>8}")
         for key, value in out["kendall_all"].items():
-            print(
-                f"tau {key:20s} all {value:+.3f}   best {best_k}: {out[f'kendall_best_{best_k}'][key]:+.3f}"
-            )
+            print(f"{key:20s}  {value:+6.3f}  {out[f'kendall_best_{best_k}'][key]:+8.3f}")
+        print(f"results in {_WORKDIR.value}/: scores.jsonl (every evaluation), correlation.json, scatter.png")
 
 
 if __name__ == "__main__":

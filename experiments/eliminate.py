@@ -71,12 +71,18 @@ def main(argv):
         rounds = run_elimination({k: f for k, (_, f) in pool.items()}, protocol, trainer, path, seed=_SEED.value,
                                  augmentation=_AUGMENT.value)  # fmt: skip
         final = rounds[-1].scores
+        print(f"survivors after {len(rounds)} rounds, best first (score: the mean of the runs' best "
+              "validation accuracy, 0-1):")  # fmt: skip
+        print(f"{'rank':>4}  {'score':>6}  {'runs':>4}  {'hash':16}  formula")
         with open(os.path.join(_WORKDIR.value, "survivors.jsonl"), "w") as f:
-            for key in sorted(final, key=lambda k: -final[k]):
+            for rank, key in enumerate(sorted(final, key=lambda k: -final[k]), start=1):
                 g = pool[key][0]
                 f.write(json.dumps({"hash": key, "score": final[key], "runs": rounds[-1].runs[key],
                                     "formula": g.to_paper(), "genome": g.to_dict()}) + "\n")  # fmt: skip
-                print(f"{final[key]:.4f}  {g.to_paper()}")
+                print(
+                    f"{rank:>4}  {final[key]:6.4f}  {len(rounds[-1].runs[key]):>4}  {key:16}  {g.to_paper()}"
+                )
+        print(f"results in {_WORKDIR.value}/: elimination.jsonl (every run), survivors.jsonl (the ranking)")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,7 @@ def main(argv):
         print(text)
         with open(os.path.join(_WORKDIR.value, "table.txt"), "w") as f:
             f.write(text + "\n")
+        print(f"results in {_WORKDIR.value}/: results.jsonl (every run), table.txt (this table)")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Importing `lossevo` registers every Keras-serialisable piece (losses, `VariableD
 the LR schedules), so `keras.models.load_model` reads a model trained with lossevo.
 """
 
+from lossevo import _quiet  # noqa: F401, I001  (first: TensorFlow's start-up lines, LOSSEVO_QUIET_TF)
 from lossevo import losses, models, space, training
 from lossevo._moved import resolver
 from lossevo.losses import EvolvedLoss, evolved_loss

@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "lossevo"
 
 # The data flow, bottom to top: a module may import its own layer's package and lower layers.
 LAYERS = [
-    {"space", "version", "progress", "_moved"},
+    {"space", "version", "progress", "_moved", "_quiet"},
     {"losses"},
     {"data", "models"},
     {"training"},

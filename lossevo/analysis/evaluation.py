@@ -117,7 +117,8 @@ def evaluate_losses(
                       "diverged": result.diverged}  # fmt: skip
             append_result(results_path, record)
             done[(name, run)] = record
-            progress.step(f"{name:28s} run {run}: accuracy {accuracy}", log)
+            shown = "- (diverged)" if accuracy is None else f"{accuracy:.4f}"
+            progress.step(f"{name:28s} run {run}: accuracy {shown}", log)
     return {name: [_reported(done[(name, r)]) for r in range(runs)] for name in losses}
 
 

@@ -267,7 +267,7 @@ def format_comparison(rows: Sequence[Comparison]) -> str:
             return "—"
         return "<0.001" if p < 0.001 else f"{p:.3f}"
 
-    header = ("loss", "n", "measured", "published (runs)", "difference", "p", "verdict")
+    header = ("loss", "n", "measured (acc. %)", "published (runs)", "difference (pp)", "p", "verdict")
     lines = [header]
     for r in rows:
         measured = f"{r.mean:.3f} ± {r.std:.3f}" if r.std is not None else f"{r.mean:.3f}"

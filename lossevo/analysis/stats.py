@@ -39,8 +39,9 @@ def compare_to_baseline(results: Mapping[str, Sequence[float]], baseline: str = 
 
 
 def format_table(rows: Sequence[Row], scale: float = 100.0) -> str:
-    """A plain-text table: loss, n, mean ± std (in %), p-value."""
-    lines = [f"{'loss':<28}{'n':>4}  {'mean ± std':>18}  {'p (> baseline)':>14}"]
+    """A plain-text table: loss, n, mean ± std (accuracy in %, with `scale` 100), p-value."""
+    unit = "mean ± std (acc. %)" if scale == 100.0 else "mean ± std"
+    lines = [f"{'loss':<28}{'n':>4}  {unit:>18}  {'p (> baseline)':>14}"]
     for r in rows:
         p = "—" if r.p_value is None else f"{r.p_value:.4f}"
         lines.append(f"{r.loss:<28}{r.n:>4}  {r.mean * scale:>9.3f} ±{r.std * scale:>6.3f}  {p:>14}")

@@ -75,7 +75,8 @@ TFDS_SOURCES: dict[str, _TfdsSource] = {
 }
 
 
-def _offline_help(name: str, data_dir: str | None) -> str:
+def offline_help(name: str, data_dir: str | None) -> str:
+    """How to provide tensorflow-datasets' `name` offline, or one's own images instead."""
     target = data_dir or "~/tensorflow_datasets"
     return (
         f"dataset {name!r} is not available offline in {target}. On a machine with internet, "
@@ -113,7 +114,7 @@ def _failure_message(name: str, data_dir: str | None, stage: str, error: Excepti
     if stage == "read":
         target = data_dir or "~/tensorflow_datasets"
         return f"{cause}. The copy in {target} is prepared but does not serve lossevo's splits or is damaged."
-    return f"{cause}. {_offline_help(name, data_dir)}"
+    return f"{cause}. {offline_help(name, data_dir)}"
 
 
 def _in_original_order(builder, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +147,7 @@ def load_tfds(name: str, data_dir: str | None = None, download: bool = True) -> 
         if download:
             builder.download_and_prepare()
         elif not tf.io.gfile.exists(builder.data_dir) or not builder.info.splits:
-            raise DatasetUnavailableError(_offline_help(name, data_dir))
+            raise DatasetUnavailableError(offline_help(name, data_dir))
         stage = "read"
         if source.in_order:
             x, y = _in_original_order(builder, source.splits[0])

@@ -14,7 +14,8 @@ them); without `x_val`, every class needs two training examples (the stratified 
 An image folder must hold `train/` and `test/` (and optionally `validation/`) with the
 same class subfolders, at least two classes, each with at least one image (two in `train/`
 without `validation/`), and every image file must decode (the bad one is named). A
-tensorflow-datasets name may name an offline `data_dir`, which must exist.
+tensorflow-datasets name may name an offline `data_dir`, which must exist; a dataset not
+prepared there needs its download hosts to answer within seconds (`availability`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,17 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from lossevo.data.availability import tfds_problem
 from lossevo.data.checks import label_problem
 from lossevo.data.holdout import stratified_holdout
-from lossevo.data.sources import LOADERS, TFDS_SOURCES, DatasetUnavailableError, ImageDataset, load
+from lossevo.data.sources import (
+    LOADERS,
+    TFDS_SOURCES,
+    DatasetUnavailableError,
+    ImageDataset,
+    load,
+    offline_help,
+)
 
 NEEDS_PATH = ("npz", "image_folder")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -83,6 +92,10 @@ class DataSpec:
             raise ValueError(f"data_dir (--data_dir) is for tensorflow-datasets datasets, not {self.name!r}")
         if self.data_dir is not None and not os.path.isdir(self.data_dir):
             raise DatasetUnavailableError(f"--data_dir {self.data_dir}: no such directory")
+        if self.name in TFDS_SOURCES:
+            problem = tfds_problem(TFDS_SOURCES[self.name].tfds_name, self.data_dir)
+            if problem:
+                raise DatasetUnavailableError(f"{offline_help(self.name, self.data_dir)} Checked: {problem}.")
         if self.name == "npz":
             _check_npz(self.path)
         elif self.name == "image_folder":

@@ -21,9 +21,10 @@ the worker's pid and resident memory, so the journal shows the memory of a long 
 Several `IsolatedFitness` objects may share one pool (one worker process).
 
 A hung evaluation must not hang the search: each task has a time limit (by default the
-factory's `time_limit(n)`, scaled to its training budget). A task past its limit has its
-worker killed and its candidates recorded as failed (`EvaluationTimeoutError`); the next
-task starts a fresh worker.
+factory's `time_limit(n)`, scaled to its training budget). The limit times the evaluation
+only: a fresh worker starts and builds its fitness before the clock runs (`WorkerPool`). A
+task past its limit has its worker killed and its candidates recorded as failed
+(`EvaluationTimeoutError`); the next task starts a fresh worker.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=loop, daemon=True).start()
 
 
-def _started() -> int:
-    """A no-op task: a fresh worker has imported lossevo once it returns."""
+def _prepare(factory: Callable[[], Fitness] | None) -> int:
+    """A fresh worker's first task, before any timed one: it has imported lossevo once this
+    returns, and built the fitness of `factory` (None: only started)."""
+    if factory is not None and factory not in _FITNESS:
+        _FITNESS[factory] = factory()
     return os.getpid()
 
 
@@ -82,21 +86,29 @@ class WorkerPool:
     """One spawned worker process, replaced after `recycle_every` tasks or when it dies.
 
     Tasks run one at a time: callers in several threads wait their turn (one worker gives
-    no parallelism; give each thread its own pool for that).
+    no parallelism; give each thread its own pool for that). A task's time limit counts
+    the task only: a fresh worker first starts (spawn, imports) and builds the task's
+    fitness in an untimed preparation, given `start_timeout` seconds, and a preparation cut
+    by it is tried once more with another fresh worker before the task fails.
 
     Args:
       recycle_every: tasks a worker runs before it exits and a fresh one starts
         (bounds the memory TensorFlow leaks per candidate; each start costs a few seconds
-        of imports and dataset loading).
+        of imports and dataset loading). Preparations are not counted.
+      start_timeout: seconds a fresh worker may take to start and build a fitness.
     """
 
-    def __init__(self, recycle_every: int = 50):
+    def __init__(self, recycle_every: int = 50, start_timeout: float = 600.0):
         if recycle_every < 1:
             raise ValueError(f"recycle_every must be >= 1, got {recycle_every}")
         self.recycle_every = recycle_every
+        self.start_timeout = start_timeout
         self._executor: cf.ProcessPoolExecutor | None = None
-        # One task at a time: with tasks queued behind a retiring worker, CPython 3.11's
-        # ProcessPoolExecutor(max_tasks_per_child) may never start the next one (gh-115634).
+        self._tasks = 0  # timed tasks the current worker has run
+        self._prepared: set[Any] = set()  # factories the current worker has built
+        # One task at a time. Workers are retired here, not by ProcessPoolExecutor's
+        # max_tasks_per_child, which would count the preparations and, with tasks queued
+        # behind a retiring worker, may never start the next one (CPython gh-115634).
         self._lock = threading.Lock()
 
     def _pool(self) -> cf.ProcessPoolExecutor:
@@ -106,19 +118,41 @@ class WorkerPool:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_watch_parent,
                 initargs=(os.getpid(),),
-                max_tasks_per_child=self.recycle_every,
             )
+            self._tasks, self._prepared = 0, set()
         return self._executor
 
-    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
-        """Runs `fn(*args)` in the worker. Raises `WorkerDiedError` if the worker dies, and
-        `EvaluationTimeoutError` (after killing the worker) if it runs past `timeout` seconds;
-        a fresh worker's start-up (its imports) is not counted."""
-        with self._lock:
+    def _prepare(self, factory: Callable[[], Fitness] | None) -> None:
+        """Starts a worker if none runs and builds `factory`'s fitness in it, untimed by the
+        task's limit; a preparation past `start_timeout` is retried once with a fresh worker."""
+        for attempt in (1, 2):
+            if self._executor is not None and factory in self._prepared:
+                return
             try:
-                if timeout is not None and self._executor is None:
-                    self._pool().submit(_started).result()
-                return self._pool().submit(fn, *args).result(timeout=timeout)
+                self._pool().submit(_prepare, factory).result(timeout=self.start_timeout)
+                self._prepared.add(factory)
+                return
+            except cf.TimeoutError:
+                self._kill()
+                if attempt == 2:
+                    raise EvaluationTimeoutError(f"its worker did not start within {self.start_timeout:g} s, "
+                                                 "twice; the worker was killed") from None  # fmt: skip
+
+    def run(
+        self, fn: Callable[..., Any], *args: Any, timeout: float | None = None, prepare: Any = None
+    ) -> Any:
+        """Runs `fn(*args)` in the worker, after an untimed preparation that starts a fresh
+        worker and builds `prepare`'s fitness there (a factory, or None). Raises
+        `WorkerDiedError` if the worker dies, and `EvaluationTimeoutError` (after killing the
+        worker) if `fn` runs past `timeout` seconds."""
+        with self._lock:
+            if self._executor is not None and self._tasks >= self.recycle_every:
+                self._shutdown()  # retired: this task gets a fresh worker
+            try:
+                self._prepare(prepare)
+                future = self._pool().submit(fn, *args)
+                self._tasks += 1
+                return future.result(timeout=timeout)
             except BrokenProcessPool as e:
                 self._shutdown()
                 raise WorkerDiedError(str(e) or "the worker process ended abruptly") from e
@@ -216,6 +250,7 @@ class IsolatedFitness:
                     chunk,
                     chunk_seeds,
                     timeout=self.task_time_limit(len(chunk)),
+                    prepare=self.factory,
                 )
             except WorkerDiedError as e:
                 out += [FitnessResult(None, "failed", {"reason": f"worker process died: {e}"}) for _ in chunk]

@@ -17,8 +17,25 @@ from typing import Any
 
 from lossevo.figures import plot_phenotypes, plot_progress, plot_surface
 from lossevo.runs.rundir import best_candidates, load_run
+from lossevo.search.types import RunDirectoryError
 
 OUTPUTS = ("population.jsonl", "best.json", "progress.png", "best_phenotypes.png")
+TENSORBOARD = "tb"
+
+
+def check_output_paths(workdir: str, tensorboard: bool = True) -> None:
+    """Raises `RunDirectoryError` when a file the search writes into `workdir` is taken by
+    something that is not a file (a directory named `best.json`), or `tb/` by a file:
+    checked before the search starts, not found after it ran."""
+    for name in OUTPUTS:  # the journal's own check says "not a journal file"
+        path = os.path.join(workdir, name)
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise RunDirectoryError(f"{path} is not a file, but the search writes its {name} there: move it "
+                                    "away, or use another run directory")  # fmt: skip
+    tb = os.path.join(workdir, TENSORBOARD)
+    if tensorboard and os.path.lexists(tb) and not os.path.isdir(tb):
+        raise RunDirectoryError(f"{tb} is not a directory, but the search writes its TensorBoard scalars "
+                                "there: move it away, or use another run directory")  # fmt: skip
 
 
 def member_record(member: Any) -> dict[str, Any]:

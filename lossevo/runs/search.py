@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import os
 import sys
 from typing import Any, TextIO
@@ -22,7 +23,7 @@ import tensorflow as tf
 from lossevo.configs.setup import STUB, SearchSetup
 from lossevo.fitness.isolated import IsolatedFitness, WorkerPool
 from lossevo.runs.baselines import ce_baselines
-from lossevo.runs.outputs import write_outputs
+from lossevo.runs.outputs import TENSORBOARD, check_output_paths, write_outputs
 from lossevo.search.executors import LocalExecutor
 from lossevo.search.journal import journal_path, read_journal
 from lossevo.search.lock import RunLock
@@ -42,7 +43,9 @@ class Execution:
         memory flat; a crash fails one candidate); None: the surrogates do, the stub not.
       recycle_every: tasks per worker process.
       time_limit: seconds per evaluation task before its worker is killed and its
-        candidates fail: "auto" (scaled to the surrogate's budget), a number, or None.
+        candidates fail: "auto" (scaled to the surrogate's budget), a number, or None. It
+        times the evaluation only, not a fresh worker's start; a number needs isolation
+        (a thread in this process cannot be stopped), so it is refused without it.
       executor: "local" (`batch_size` at a time) or "ray" (steady state, Ray tasks).
       ray_address, max_in_flight, gpus_per_task: for `executor="ray"`.
       on_error: "stop" or "record" (`run_search`).
@@ -68,6 +71,15 @@ class Execution:
             raise ValueError("recycle_every and max_in_flight must be positive")
         if self.time_limit not in ("auto", None) and not float(self.time_limit) > 0:
             raise ValueError(f"time_limit must be positive, 'auto' or None, got {self.time_limit!r}")
+        if self.time_limit not in ("auto", None) and not self.isolates(setup):
+            raise ValueError(
+                "a time limit (--eval_timeout) needs evaluations in a worker process it can kill, and "
+                "these run in this process (the stub's default): add --isolate, or drop the limit"
+            )
+        if self.executor == "ray" and importlib.util.find_spec("ray") is None:
+            raise ValueError(
+                "--executor=ray needs Ray, which is not installed here: pip install 'lossevo[ray]'"
+            )
         if self.executor == "ray" and setup.batched_k:
             raise ValueError(
                 "batched_k cannot be used with the Ray executor: it runs one candidate per Ray task"
@@ -103,7 +115,7 @@ def _fitness(setup: SearchSetup, name: str, pool: WorkerPool | None, execution: 
 
 
 def _scalars(workdir: str):
-    writer = tf.summary.create_file_writer(os.path.join(workdir, "tb"))
+    writer = tf.summary.create_file_writer(os.path.join(workdir, TENSORBOARD))
 
     def on_iteration(engine: Any, row: dict[str, Any]) -> None:
         step = row["iteration"] + 1
@@ -129,6 +141,7 @@ def run_search_setup(
     setup.validate()
     execution.validate(setup)
     config = setup.journal_config()
+    check_output_paths(workdir, execution.tensorboard)
     with RunLock(workdir):
         done, _ = read_journal(journal_path(workdir))
         report = SearchReport(stage_sizes(config), config.iterations, stream, done=done)
@@ -149,6 +162,7 @@ def run_search_setup(
             callbacks = {
                 "on_iteration": on_iteration,
                 "on_result": report.on_result,
+                "on_started": report.on_started,
                 "on_error": execution.on_error,
             }
             if execution.executor == "ray":
@@ -158,6 +172,9 @@ def run_search_setup(
                     time_limit=execution.time_limit,
                     max_in_flight=execution.max_in_flight,
                 ) as executor:
+                    warning = executor.capacity_warning()
+                    if warning:
+                        print(warning, file=stream or sys.stdout, flush=True)
                     engine = run_search(workdir, config, initial, fitness, executor, **callbacks)  # fmt: skip
             else:
                 engine = run_search(

@@ -32,7 +32,7 @@ import tensorflow
 
 from lossevo.search.jsonl import JsonlWriter, read_jsonl
 from lossevo.search.types import Candidate, CorruptJournalError, FitnessResult
-from lossevo.space.errors import GenomeError
+from lossevo.space.errors import GenomeError, quote
 from lossevo.space.protocol import Genome
 from lossevo.space.registry import genome_from_dict
 from lossevo.version import __version__
@@ -105,13 +105,51 @@ def journaled_genome(record: dict[str, Any]) -> Genome:
     return genome
 
 
+_INT, _NUMBER, _NONE = (int,), (int, float), (type(None),)
+FIELDS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {  # type -> field -> (types, required)
+    RecordType.ASK.value: {"n": (_INT, True), "candidates": ((list,), True)},
+    RecordType.STARTED.value: {
+        "candidate": (_INT, True), "stage": ((str,), True), "hash": ((str,), True), "genome": ((dict,), True),
+        "fitness_name": ((str,), True), "seed": (_INT, False), "iteration": (_INT, False),
+        "attempt": (_INT, False), "parent": (_INT + _NONE, False),
+    },
+    RecordType.FINISHED.value: {
+        "candidate": (_INT, True), "hash": ((str,), True), "fitness_name": ((str,), True),
+        "fitness": (_NUMBER + _NONE, True), "status": ((str,), True), "stage": ((str,), False),
+        "info": ((dict,), False), "cached": ((bool,), False),
+    },
+}  # fmt: skip
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", dict: "an object", list: "a list",
+               bool: "true or false", type(None): "null"}  # fmt: skip
+
+
+def _article(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def check_fields(record: dict[str, Any]) -> None:
+    """Raises `ValueError` naming the first field of `record` that is missing or of the
+    wrong JSON type for its record type (`FIELDS`; a bool is not a number)."""
+    for field, (types, required) in FIELDS.get(record["type"], {}).items():
+        if field not in record:
+            if required:
+                raise ValueError(f"{_article(record['type'])} record without {field!r}")
+            continue
+        value = record[field]
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            wanted = " or ".join(_TYPE_NAMES[t] for t in types if not (t is int and float in types))
+            raise ValueError(
+                f"{_article(record['type'])} record's {field!r} is {quote(value, 60)}, not {wanted}"
+            )
+
+
 def _same(a: Any, b: Any) -> bool:
     return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)  # NaN
 
 
 class JournalCheck:
     """Checks each record of a journal against the records before it, as they are read
-    (`read_jsonl`'s `validate`): a `started` record's genome hashes to its hash
+    (`read_jsonl`'s `validate`): its fields have their types (`check_fields`); a `started` record's genome hashes to its hash
     (`journaled_genome`); a `finished` record of a started candidate carries the hash it was
     started with, and an evaluated one (not `cached`) was started; a `cached` one copies the
     fitness of an earlier evaluated `ok` record of the same fitness and hash (the cache's
@@ -135,6 +173,7 @@ class JournalCheck:
                                   "restore it, or use another run directory")  # fmt: skip
 
     def _check(self, record: dict[str, Any]) -> None:
+        check_fields(record)
         kind, candidate = record["type"], record.get("candidate")
         if kind == RecordType.STARTED.value:
             try:

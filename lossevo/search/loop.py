@@ -101,6 +101,7 @@ def run_search(
     on_iteration: Callable[[Any, dict], None] | None = None,
     on_result: Callable[[dict], None] | None = None,
     on_error: str = "stop",
+    on_started: Callable[[dict], None] | None = None,
 ) -> Any:
     """Runs (or resumes) a search in `workdir`; returns the finished engine.
 
@@ -111,6 +112,7 @@ def run_search(
       executor: where evaluations run (default `LocalExecutor(config.batch_size)`).
       on_iteration: called with `(engine, row)` after each finished iteration.
       on_result: called with each new `finished` record (all stages, cache hits included).
+      on_started: called with each new `started` record (a candidate sent to evaluation).
       on_error: an `EvaluationError` (not about the loss) stops the search ("stop"; fix
         it and run again to resume) or fails that evaluation's candidates ("record").
     """
@@ -118,9 +120,13 @@ def run_search(
     check_error_policy(on_error)
     executor = executor or LocalExecutor(config.batch_size)
     with RunLock(workdir):
-        listener = (
-            None if on_result is None else (lambda r: on_result(r) if r["type"] == "finished" else None)
-        )
+        listeners = {"finished": on_result, "started": on_started}
+
+        def listener(record: dict[str, Any]) -> None:
+            call = listeners.get(record["type"])
+            if call is not None:
+                call(record)
+
         journal = Journal(journal_path(workdir), listener)
         try:
             return _Loop(journal, config, initial_fitness, fitness, executor, on_iteration, on_error).run()

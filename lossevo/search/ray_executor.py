@@ -24,6 +24,7 @@ other fitness object is pickled to the task as it is.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +36,9 @@ from lossevo.search.types import (
     FitnessResult,
     tag_worker,
 )
+
+
+QUIET_ENV = ("LOSSEVO_QUIET_TF", "TF_CPP_MIN_LOG_LEVEL")  # `lossevo._quiet`: TensorFlow's start-up lines
 
 
 def _ray():
@@ -53,6 +57,17 @@ def _task(payload: Any, build: bool, genome: Any, seed: int, gpus: float) -> lis
             tf.config.experimental.set_memory_growth(gpu, True)
     fitness = payload() if build else payload
     return tag_worker(fitness.evaluate([genome], [seed]))
+
+
+def oversubscribed(max_in_flight: int, cpus: float, gpus_per_task: float) -> str | None:
+    """A warning when evaluations on CPUs outnumber the cores they share (each TensorFlow
+    evaluation uses every core it sees, so more of them at once run slower in all: 8 in
+    flight on 2 cores ran at half the local run's rate); None when they fit or use GPUs."""
+    if gpus_per_task or not cpus or max_in_flight <= cpus:
+        return None
+    return (f"warning: {max_in_flight} evaluations in flight on {cpus:g} CPU cores and no GPU: they compete "
+            f"for the cores and each runs slower; --max_in_flight={max(1, int(cpus) // 2)} is usually "
+            "faster here")  # fmt: skip
 
 
 def _translate(error: BaseException) -> BaseException:
@@ -100,7 +115,11 @@ class RayExecutor:
         ray = _ray()
         self._owns = not ray.is_initialized()
         if self._owns:
-            ray.init(address=address, **(init_kwargs or {}))
+            kwargs = dict(init_kwargs or {})
+            quiet = {k: os.environ[k] for k in QUIET_ENV if k in os.environ}  # to a cluster's workers too
+            if quiet and "runtime_env" not in kwargs:
+                kwargs["runtime_env"] = {"env_vars": quiet}
+            ray.init(address=address, **kwargs)
         if num_gpus is None:
             num_gpus = 1 if ray.cluster_resources().get("GPU", 0) else 0
         self.num_gpus, self.num_cpus, self.max_retries = num_gpus, num_cpus, max_retries
@@ -141,6 +160,10 @@ class RayExecutor:
             timer.daemon = True
             timer.start()
         return future
+
+    def capacity_warning(self) -> str | None:
+        """`oversubscribed` for this executor on its cluster's CPUs."""
+        return oversubscribed(self.max_in_flight, _ray().cluster_resources().get("CPU", 0), self.num_gpus)
 
     def _limit(self, factory: Any) -> float | None:
         if self.time_limit != "auto":

@@ -29,7 +29,7 @@ class StageCount:
     passed: int = 0
     rejected: int = 0
     failed: int = 0
-    started: float = dataclasses.field(default_factory=time.monotonic)
+    started: float = dataclasses.field(default_factory=lambda: time.monotonic())
 
     def add(self, record: dict[str, Any]) -> None:
         self.evaluated += 1
@@ -40,13 +40,16 @@ class StageCount:
         self.failed += status == "failed"
 
     def summary(self, stage: str) -> str:
-        seconds = max(time.monotonic() - self.started, 1e-9)
+        """Counts, pass rate, and the time since the stage's first candidate was sent to
+        evaluation (`SearchReport.on_started`) with the rate of fresh evaluations."""
+        seconds = time.monotonic() - self.started
         fresh = self.evaluated - self.cached
-        rate = f", {fresh / seconds * 3600:.0f} evaluations/h" if fresh else ""
+        rate = f", {fresh / seconds * 3600:,.0f} evaluations/h" if fresh and seconds >= 1 else ""
+        took = f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
         share = f" ({self.passed / self.evaluated:.0%} passed)" if self.evaluated else ""
         return (
             f"{stage} stage: {self.evaluated} evaluated ({self.cached} from the cache): {self.passed} passed, "
-            f"{self.rejected} rejected, {self.failed} failed{share}; {seconds:.0f} s{rate}"
+            f"{self.rejected} rejected, {self.failed} failed{share}; {took}{rate}"
         )
 
 
@@ -59,12 +62,27 @@ def evaluation_line(record: dict[str, Any]) -> str:
     return f"{record['stage']:8s} candidate {record['candidate']:5d}  fitness {value:>7}  ({status}{why})"
 
 
-def iteration_line(row: dict[str, Any], iterations: int) -> str:
+def iteration_line(row: dict[str, Any], iterations: int, done: int | None = None) -> str:
+    """One iteration. `done`: iterations finished so far, shown when it differs from the
+    iteration's number (a steady-state search finishes its children out of order)."""
     child = "skipped" if row["fitness"] is None else f"{row['fitness']:.4f}"
+    order = f"  ({done} done)" if done is not None and done != row["iteration"] + 1 else ""
     return (
         f"iter {row['iteration'] + 1:5d}/{iterations}  child {child:>8}  best {row['best']:.4f}  "
-        f"median {row['median']:.4f}  mean {row['mean']:.4f}"
+        f"median {row['median']:.4f}  mean {row['mean']:.4f}{order}"
     )
+
+
+def resumed_line(done: Iterable[dict[str, Any]]) -> str | None:
+    """What a resumed run had already finished, by stage (None for a fresh run)."""
+    counts: dict[str, int] = collections.Counter(
+        r.get("stage") or "?" for r in done if r.get("type") == "finished"
+    )
+    if not counts:
+        return None
+    stages = ", ".join(f"{stage} {n}" for stage, n in counts.items())
+    return (f"resuming: {sum(counts.values())} evaluations were already finished ({stages}); "
+            "the search goes on from where it stopped")  # fmt: skip
 
 
 class SearchReport:
@@ -88,6 +106,7 @@ class SearchReport:
         done: Iterable[dict[str, Any]] = (),
     ):
         self.sizes, self.iterations, self.stream, self.bar = dict(stage_sizes), iterations, stream, bar
+        done = list(done)
         self.counts: dict[str, StageCount] = collections.defaultdict(StageCount)
         self._previous = {stage: 0 for stage in self.sizes}
         for record in done:
@@ -96,6 +115,10 @@ class SearchReport:
         self._progress: Progress | None = None
         self._stage: str | None = None
         self._closed: set[str] = {s for s, n in self._previous.items() if n >= self.sizes[s]}
+        self._iterations_seen = 0  # the loop reports a resumed run's earlier rows first
+        resumed = resumed_line(done)
+        if resumed is not None:
+            self._line(resumed)
 
     def _open(self, stage: str) -> Progress:
         if self._stage != stage:
@@ -112,6 +135,11 @@ class SearchReport:
 
     def _line(self, text: str) -> None:
         (self._progress or Progress(None, stream=self.stream, bar=False)).line(text)
+
+    def on_started(self, record: dict[str, Any]) -> None:
+        """A `started` journal record (`run_search(on_started=...)`): the first one of a
+        stage starts its clock."""
+        self.counts[record["stage"]]
 
     def on_result(self, record: dict[str, Any]) -> None:
         """A `finished` journal record (pass as `run_search(on_result=...)`)."""
@@ -130,8 +158,10 @@ class SearchReport:
             self._line(count.summary(stage))
 
     def on_iteration(self, engine: Any, row: dict[str, Any]) -> None:
-        """An evolution iteration (pass as `run_search(on_iteration=...)`)."""
-        self._line(iteration_line(row, self.iterations))
+        """An evolution iteration (pass as `run_search(on_iteration=...)`); `engine.history`
+        rows come in the order they finished."""
+        self._iterations_seen += 1
+        self._line(iteration_line(row, self.iterations, self._iterations_seen))
 
     def close(self) -> None:
         """Summaries of the stages not summarised yet (evolution, an interrupted stage)."""

@@ -99,7 +99,9 @@ def test_evaluate_prints_the_papers_figures_beside_the_measured_ones(tmp_path, m
     lines = {line.split()[0]: line for line in text.splitlines() if line.split()}
     assert "lower than published" in lines["neuroloss2"]
     assert "reproduced" in lines["bessel"] and "reproduced" in lines["cross_entropy"]
-    assert text.strip().endswith((tmp_path / "table.txt").read_text().strip())
+    table, where = text.strip().rsplit("\n", 1)
+    assert table.endswith((tmp_path / "table.txt").read_text().strip())
+    assert where == f"results in {tmp_path}/: results.jsonl (every run), table.txt (this table)"
 
 
 def test_a_smoke_reproduction_is_marked_and_not_judged(tmp_path, monkeypatch, capsys):

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from lossevo import data
+from lossevo import data, fitness
 from lossevo.fitness import HashFitness, IsolatedFitness, SurrogateFactory, SurrogateFitness, WorkerPool
 from lossevo.space.graph.sampling import sample_population
 
@@ -188,3 +188,47 @@ def _alive(pid: int) -> bool:
             return "State:\tZ" not in f.read()
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.slow
+def test_a_time_limit_times_the_evaluation_not_the_workers_start():
+    """With a fresh worker per task, each start (spawn, imports: seconds) comes before the
+    clock runs: a 0.05 s stub never reaches a 3 s limit (it did every time, the start and
+    the task's own fitness construction being charged to it)."""
+    with WorkerPool(recycle_every=1) as pool:
+        results = IsolatedFitness(fitness.StubFactory(delay=0.05), pool, time_limit=3).evaluate(GENOMES[:4], range(4))
+    assert [r.status for r in results] != ["failed"] * 4
+    assert not any("timed out" in r.info.get("reason", "") for r in results)
+    assert len({r.info["worker_pid"] for r in results if "worker_pid" in r.info}) == 4  # one worker per task
+
+
+@dataclasses.dataclass(frozen=True)
+class SlowFirstBuild:
+    """Builds `HashFitness`, hanging for a minute the first time (while `marker` is absent
+    and when it is a folder)."""
+
+    marker: str
+    name: str = "stub"
+
+    def __call__(self):
+        if not os.path.isfile(self.marker):
+            if not os.path.exists(self.marker):
+                open(self.marker, "w").close()
+            time.sleep(60)
+        return HashFitness(self.name)
+
+
+@pytest.mark.slow
+def test_a_worker_cut_while_starting_is_started_again_once(tmp_path):
+    factory = SlowFirstBuild(str(tmp_path / "built_once"))
+    with WorkerPool(recycle_every=5, start_timeout=8) as pool:
+        start = time.monotonic()
+        (result,) = IsolatedFitness(factory, pool, time_limit=2).evaluate(GENOMES[:1], [0])
+        assert result.status == HashFitness("stub").evaluate(GENOMES[:1], [0])[0].status
+        assert "reason" not in result.info or "timed out" not in result.info["reason"]
+        assert 8 <= time.monotonic() - start < 50  # the first start was cut, the second one built it
+    never = SlowFirstBuild(str(tmp_path / "never"))
+    os.makedirs(never.marker)  # `exists` yet not a file: each build hangs past the start's limit
+    with WorkerPool(recycle_every=5, start_timeout=2) as pool:
+        (result,) = IsolatedFitness(never, pool, time_limit=2).evaluate(GENOMES[:1], [0])
+    assert result.status == "failed" and "did not start within 2 s, twice" in result.info["reason"]

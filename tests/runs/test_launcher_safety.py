@@ -174,3 +174,20 @@ def test_progress_says_why_and_sums_up_each_stage(tmp_path):
     summary = next(line for line in out.stdout.splitlines() if line.startswith("init stage:"))
     assert "6 evaluated (0 from the cache)" in summary and "passed" in summary and "rejected" in summary
     assert any(line.startswith("rescore stage: 3 evaluated") for line in out.stdout.splitlines())
+
+
+@pytest.mark.launcher
+@pytest.mark.slow
+def test_a_fast_stub_never_times_out_with_a_fresh_worker_per_evaluation(tmp_path):
+    out = evolve(tmp_path, *STUB, "--stub_delay=0.05", "--eval_timeout=3", "--isolate", "--recycle_every=1")
+    assert out.returncode == 0, out.stderr[-2000:]
+    finished = records(tmp_path, "finished")
+    assert len(finished) >= 9 and not [r for r in finished if "timed out" in r.get("info", {}).get("reason", "")]
+    assert len({r["info"].get("worker_pid") for r in finished if not r.get("cached")}) >= 9
+
+
+@pytest.mark.launcher
+def test_a_time_limit_without_a_worker_process_is_a_usage_error(tmp_path):
+    line = one_line_error(evolve(tmp_path / "run", *STUB, "--eval_timeout=3"), 2)
+    assert "needs evaluations in a worker process" in line and "--isolate" in line and "(see --help)" in line
+    assert not (tmp_path / "run").exists()

@@ -78,7 +78,13 @@ def test_evaluate(own_data, tmp_path):
 @pytest.mark.launcher
 def test_correlate(own_data, tmp_path):
     """`correlate --small` (its preset: 6 losses, base and all, best 4) on your own images."""
-    launch("correlate", f"--workdir={tmp_path}", "--small", *own_data, "--scale=0.002")
+    out = launch("correlate", f"--workdir={tmp_path}", "--small", *own_data, "--scale=0.002")
     result = json.loads((tmp_path / "correlation.json").read_text())
     assert len(result["clusters"]) == 6 and "base|all" in result["kendall_all"]
+    lines = out.stdout.splitlines()
+    i = lines.index("Kendall's tau between two augmentations' rankings of the 6 losses (-1..1):")
+    assert lines[i + 1].split() == ["pair", "all", "best", "4"]
+    assert lines[i + 2].split() == ["base|all", f"{result['kendall_all']['base|all']:+.3f}",
+                                    f"{result['kendall_best_4']['base|all']:+.3f}"]  # fmt: skip
+    assert f"results in {tmp_path}/: scores.jsonl" in out.stdout
     assert (tmp_path / "scatter.png").exists()

@@ -55,7 +55,8 @@ def test_evaluate_table_and_resume(tmp_path):
         ("cross_entropy", 1),
     ]
     table = (tmp_path / "table.txt").read_text()
-    assert "cross_entropy" in table and "a2" in table and "±" in table
+    assert "cross_entropy" in table and "a2" in table and "±" in table and "mean ± std (acc. %)" in table
+    assert f"results in {tmp_path}/: results.jsonl (every run), table.txt" in out.stdout
     again = _run("evaluate", *args)  # everything done: nothing retrained, same table
     assert again.returncode == 0 and "run 0" not in again.stdout
     assert (tmp_path / "table.txt").read_text() == table
@@ -68,6 +69,12 @@ def test_eliminate_on_a_run_directory(stub_run, tmp_path):
     survivors = [json.loads(line) for line in (tmp_path / "survivors.jsonl").read_text().splitlines()]
     # Round 2 trains twice more with the same recipe: scored by the mean of 1 + 2 runs.
     assert len(survivors) == 2 and all(len(s["runs"]) == 3 for s in survivors)
+    lines = out.stdout.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("survivors after 2 rounds, best first")))
+    assert lines[header + 1].split() == ["rank", "score", "runs", "hash", "formula"]
+    for rank, (line, s) in enumerate(zip(lines[header + 2 : header + 4], survivors, strict=True), start=1):
+        assert line.split()[:4] == [str(rank), f"{s['score']:.4f}", "3", s["hash"]]  # rounded to 4 places
+    assert f"results in {tmp_path}/: elimination.jsonl (every run), survivors.jsonl" in out.stdout
     rounds = [json.loads(line) for line in (tmp_path / "elimination.jsonl").read_text().splitlines()]
     assert len(rounds) == 4 + 2 * 2
 

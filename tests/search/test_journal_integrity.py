@@ -142,6 +142,29 @@ def test_a_finished_record_with_another_hash_is_refused(tmp_path):
         best_candidates(str(tmp_path / "run"), 3)
 
 
+@pytest.mark.parametrize(
+    "kind,edit,message",
+    [
+        ("finished", lambda r: r.update(fitness="high"), "a finished record's 'fitness' is 'high', not a number or null"),
+        ("finished", lambda r: r.pop("candidate"), "a finished record without 'candidate'"),
+        ("started", lambda r: r.update(seed=True), "a started record's 'seed' is True, not an integer"),
+        ("started", lambda r: r.update(genome=["x"] * 500), "a started record's 'genome' is ['x', 'x', "),
+        ("ask", lambda r: r.update(n="2"), "an ask record's 'n' is '2', not an integer"),
+    ],
+)  # fmt: skip
+def test_a_valid_json_line_with_wrong_types_is_refused_naming_file_and_line(tmp_path, kind, edit, message):
+    _search(tmp_path / "run")
+    path = tmp_path / "run" / "journal.jsonl"
+    records = _records(path)
+    i = next(i for i, r in enumerate(records) if r["type"] == kind and r.get("fitness", 0) is not None)
+    edit(records[i])
+    _rewrite(path, records)
+    for read in (lambda: _search(tmp_path / "run"), lambda: best_candidates(str(tmp_path / "run"), 1)):
+        with pytest.raises(CorruptJournalError, match=re.escape(f"{path}: line {i + 1}: {message}")) as e:
+            read()
+        assert len(str(e.value)) < 300  # the bad value is quoted, bounded
+
+
 def test_a_cache_hit_that_copies_no_evaluation_is_refused(tmp_path):
     _search(tmp_path / "run")
     path = tmp_path / "run" / "journal.jsonl"
