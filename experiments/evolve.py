@@ -123,7 +123,6 @@ def setup_from_flags():
     """The named setup with the flags that were given applied (a usage error if invalid)."""
     from lossevo import configs
     from lossevo.fitness import PAIRINGS
-    from lossevo.space import registry
 
     tree = _REPR.value == "tree"
     name = _CONFIG.value or ("small_tree" if _SMALL.value and tree else "small" if _SMALL.value else
@@ -142,17 +141,13 @@ def setup_from_flags():
         changes["space"] = {**setup.search.space, "flip_rule": _FLIP_RULE.value}
     if _SEEDS.value is not None:
         changes["seeds"] = tuple(_SEEDS.value)
-    if registry.get(setup.search.representation).engine == "gp" and _POP.value is not None:
-        changes["initial_size"] = _POP.value  # GP: the initial population is generation 0
-    if _K.value:
-        changes["batch_size"] = max(_K.value, changes.get("batch_size", setup.search.batch_size))
     if data_flags_given():
         changes["data"] = data_spec()
     if _OBJECTIVE.value is not None or _PAIR_DATA.value is not None:
         changes["objective"] = _OBJECTIVE.value or "ce_pair"
         keep = setup.pair_data if changes["objective"] == "ce_pair" else ()
         changes["pair_data"] = keep if _PAIR_DATA.value is None else pair_data_specs(_PAIR_DATA.value)
-    setup = setup.replace(**changes)
+    setup = setup.override(**changes)
     try:
         return setup.validate()
     except ValueError as e:

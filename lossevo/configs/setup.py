@@ -17,6 +17,7 @@ from lossevo.fitness.pair import PairFactory
 from lossevo.fitness.plans import canonical_name
 from lossevo.fitness.stub import StubFactory
 from lossevo.fitness.surrogates import SurrogateFactory
+from lossevo.search import engines
 from lossevo.search.config import SearchConfig
 from lossevo.space import registry
 
@@ -68,6 +69,20 @@ class SearchSetup:
         rest = {k: v for k, v in changes.items() if k not in search_fields}
         return dataclasses.replace(self, search=dataclasses.replace(self.search, **search), **rest)
 
+    def override(self, **changes: Any) -> SearchSetup:
+        """`replace` with the rules a command's overrides follow: a field its engine links to
+        another follows it when only that one is given (`engines.linked_changes`: the GP
+        engine's generation 0 is its population), and `batched_k` raises `batch_size` to
+        at least K (K candidates are asked at once)."""
+        representation = changes.get("representation", self.search.representation)
+        probe = dataclasses.replace(self.search, representation=representation)
+        changes = engines.linked_changes(probe, changes)
+        if changes.get("batched_k"):
+            changes["batch_size"] = max(
+                changes["batched_k"], changes.get("batch_size", self.search.batch_size)
+            )
+        return self.replace(**changes)
+
     def validate(self) -> SearchSetup:
         """Raises `ValueError` (or `DatasetUnavailableError`) naming the first bad field."""
         self.search.validate()
@@ -112,11 +127,9 @@ class SearchSetup:
         return (self.data, *self.pair_data)
 
     def fitness_names(self) -> tuple[str, ...]:
-        """The fitness functions the search evaluates with: the initial stage's and the
-        rest's (the GP engine evaluates every generation, the first included, with one)."""
-        if registry.get(self.search.representation).engine == "gp":
-            return (self.search.fitness,)
-        return (self.search.initial_fitness, self.search.fitness)
+        """The fitness functions the search evaluates with, in stage order: the names in the
+        fields its engine's stages use (`engines.fitness_fields`), the first stage's first."""
+        return tuple(getattr(self.search, field) for field in engines.fitness_fields(self.search))
 
     def journal_config(self) -> SearchConfig:
         """The `SearchConfig` a journal records: the engine's, with the fitness settings in

@@ -11,6 +11,7 @@ import dataclasses
 import os
 from typing import Any
 
+from lossevo.search import engines
 from lossevo.search.config import SearchConfig, make_engine
 from lossevo.search.journal import RecordType, journal_path, read_journal
 from lossevo.search.jsonl import append_result, read_results
@@ -20,7 +21,7 @@ from lossevo.space.errors import GenomeError
 from lossevo.space.protocol import Genome
 from lossevo.space.registry import genome_from_dict
 
-SURROGATE_STAGES = ("rescore", "evolve", "initial")  # evaluated with the search's (main) fitness
+SURROGATE_STAGES = engines.stages_scored_by("fitness")  # every engine's stages of the search's (main) fitness
 
 __all__ = ["Run", "append_result", "best_candidates", "load_run", "read_results"]
 

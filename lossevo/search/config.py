@@ -4,7 +4,7 @@
 themselves: sizes, seed, the representation (a registered genome kind) and its options
 (`space`, e.g. the graph space's `flip_rule`), the fitness names, and `extra` settings the
 caller records (the dataset, the training scale). `make_engine` builds the engine the
-representation names, over its search space.
+representation names (`lossevo.search.engines`), over its search space.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from typing import Any
 import numpy as np
 
 from lossevo.losses import get_genome
-from lossevo.search.gp import GeneticProgramming
-from lossevo.search.regularized import RegularizedEvolution
+from lossevo.search import engines
 from lossevo.space import registry
 
-ENGINES = ("regularized", "gp")
 GRAPH_BUDGET = (("population_size", 100), ("initial_size", 1000), ("iterations", 2000))  # for unknown kinds
 
 
@@ -79,14 +77,7 @@ class SearchConfig:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         representation = registry.get(self.representation)  # ValueError listing the kinds
         representation.make_space(self)  # the space checks its options
-        gp = representation.engine == "gp"
-        if not gp and self.population_size > self.initial_size:
-            raise ValueError(
-                f"population_size ({self.population_size}) cannot exceed initial_size ({self.initial_size})"
-            )
-        room, what = (self.population_size, "population_size") if gp else (self.initial_size, "initial_size")
-        if len(self.seeds) > room:
-            raise ValueError(f"{len(self.seeds)} seed losses but {what} is {room}: every seed must fit")
+        engines.engine_class(self).validate_config(self)
         for name in self.seeds:
             kind = get_genome(name).kind  # ValueError listing the known names
             if kind != self.representation:
@@ -119,16 +110,9 @@ class SearchConfig:
 
 
 def make_engine(config: SearchConfig) -> Any:
-    """The engine `config.representation` names, over its search space, seeded by
-    `config.seed`: regularized evolution (papers 000/002) or genetic programming (003)."""
-    representation = registry.get(config.representation)
-    space = representation.make_space(config)
-    rng = np.random.default_rng(config.seed)
+    """The engine `config.representation` names (`engines.engine_class`), over its search
+    space, seeded by `config.seed`."""
+    engine = engines.engine_class(config)
+    space = registry.get(config.representation).make_space(config)
     seeds = [get_genome(name) for name in config.seeds]
-    if representation.engine == "gp":
-        return GeneticProgramming(rng, space, config.population_size, config.iterations, seeds=seeds)
-    if representation.engine != "regularized":
-        raise ValueError(f"representation {config.representation!r} names the unknown engine "
-                         f"{representation.engine!r}; engines: {', '.join(ENGINES)}")  # fmt: skip
-    return RegularizedEvolution(rng, space, config.population_size, config.initial_size, config.tournament_size,
-                                config.iterations, config.max_redo, seeds=seeds)  # fmt: skip
+    return engine.from_config(config, space, np.random.default_rng(config.seed), seeds)

@@ -5,16 +5,40 @@ its state; it hands out `Candidate`s with `ask(n)` and takes their fitness with
 `tell(results)`, in any order. Subclasses fill in `_fill(n)` (queue candidates before an
 ask), `_tell_one(candidate, fitness)`, `_after_tell()` and `done`. An engine is
 deterministic given its RNG and the results told, which makes a journal replay exact.
+
+An engine class also describes itself to the rest of lossevo, so that nothing outside the
+engines names an engine or a stage (`lossevo.search.engines` keeps them by `name`):
+`stages` (each stage's name, which configuration field sizes it, which fitness scores
+it), `validate_config(config)`, `from_config(config, space, rng, seeds)`, and `linked`
+(configuration fields that follow another when only that one is set).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from lossevo.search.types import Candidate, Member
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """A stage of an engine's run.
+
+    Attributes:
+      name: as candidates and journal records carry it.
+      fitness: the `SearchConfig` field naming the fitness that scores it
+        ("initial_fitness" or "fitness").
+      size: the `SearchConfig` field giving its number of evaluations, for a stage the
+        report counts one evaluation at a time; None for evolution (counted in iterations).
+    """
+
+    name: str
+    fitness: str
+    size: str | None = None
 
 
 class Engine:
@@ -28,6 +52,27 @@ class Engine:
       history: one row per finished iteration (or generation).
       skipped_iterations: iterations in which no child succeeded.
     """
+
+    name: ClassVar[str] = ""
+    stages: ClassVar[tuple[Stage, ...]] = ()
+    linked: ClassVar[dict[str, str]] = {}  # field -> the field it follows when only that one is set
+
+    @classmethod
+    def stage_named(cls, name: str) -> Stage:
+        for stage in cls.stages:
+            if stage.name == name:
+                return stage
+        raise ValueError(f"engine {cls.name!r} has no stage {name!r}; its stages: "
+                         f"{', '.join(s.name for s in cls.stages)}")  # fmt: skip
+
+    @classmethod
+    def validate_config(cls, config: Any) -> None:
+        """Raises `ValueError` naming a `SearchConfig` field this engine cannot run with."""
+
+    @classmethod
+    def from_config(cls, config: Any, space: Any, rng: np.random.Generator, seeds: Sequence[Any]) -> Engine:
+        """The engine of a validated `SearchConfig`, over `space`, with `seeds` first."""
+        raise NotImplementedError
 
     def __init__(self, rng: np.random.Generator, space: Any, stage: str):
         self.rng, self.space, self.stage = rng, space, stage

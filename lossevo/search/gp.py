@@ -37,11 +37,11 @@ deterministic given its RNG and the results told, which makes a journal replay e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from lossevo.search.engine import Engine, population_stats
+from lossevo.search.engine import Engine, Stage, population_stats
 from lossevo.search.types import Candidate, Member, succeeded
 
 
@@ -63,6 +63,20 @@ class GeneticProgramming(Engine):
       unique: refuse duplicate trees in a population (None: the space's `duplicates`
         option, "refuse" by default).
     """
+
+    name = "gp"
+    stages = (Stage("initial", "fitness", "population_size"), Stage("evolve", "fitness"))
+    linked: ClassVar[dict[str, str]] = {"initial_size": "population_size"}  # generation 0 is the population
+
+    @classmethod
+    def validate_config(cls, config: Any) -> None:
+        if len(config.seeds) > config.population_size:
+            raise ValueError(f"{len(config.seeds)} seed losses but population_size is "
+                             f"{config.population_size}: every seed must fit")  # fmt: skip
+
+    @classmethod
+    def from_config(cls, config: Any, space: Any, rng: np.random.Generator, seeds: Sequence[Any]):
+        return cls(rng, space, config.population_size, config.iterations, seeds=seeds)
 
     def __init__(
         self,

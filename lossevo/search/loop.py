@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lossevo.search import engines
 from lossevo.search.config import SearchConfig, make_engine
 from lossevo.search.executors import Executor, LocalExecutor
 from lossevo.search.journal import (
@@ -143,7 +144,8 @@ class _Loop:
         self.reported = 0
 
     def fitness_for(self, c: Candidate) -> Fitness:
-        return self.initial_fitness if c.stage == "init" else self.fitness
+        field = engines.stage(self.config, c.stage).fitness  # which fitness scores the stage
+        return self.initial_fitness if field == "initial_fitness" else self.fitness
 
     def report(self) -> None:
         if self.on_iteration is not None:

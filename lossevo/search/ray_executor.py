@@ -37,7 +37,6 @@ from lossevo.search.types import (
     tag_worker,
 )
 
-
 QUIET_ENV = ("LOSSEVO_QUIET_TF", "TF_CPP_MIN_LOG_LEVEL")  # `lossevo._quiet`: TensorFlow's start-up lines
 
 

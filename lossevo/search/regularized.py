@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from lossevo.search.engine import Engine, population_stats
+from lossevo.search.engine import Engine, Stage, population_stats
 from lossevo.search.types import Candidate, Member, succeeded
 from lossevo.space.protocol import SearchSpace
 
@@ -61,6 +61,24 @@ class RegularizedEvolution(Engine):
       space: the search space (`lossevo.space.GraphSpace()`: docs/reference.md §2–4 with the authors'
         flip rule and 2,500 mutation tries; any `SearchSpace`).
     """
+
+    name = "regularized"
+    stages = (Stage("init", "initial_fitness", "initial_size"), Stage("rescore", "fitness", "population_size"),
+              Stage("evolve", "fitness"))  # fmt: skip
+
+    @classmethod
+    def validate_config(cls, config: Any) -> None:
+        if config.population_size > config.initial_size:
+            raise ValueError(f"population_size ({config.population_size}) cannot exceed initial_size "
+                             f"({config.initial_size})")  # fmt: skip
+        if len(config.seeds) > config.initial_size:
+            raise ValueError(f"{len(config.seeds)} seed losses but initial_size is {config.initial_size}: "
+                             "every seed must fit")  # fmt: skip
+
+    @classmethod
+    def from_config(cls, config: Any, space: Any, rng: np.random.Generator, seeds: Sequence[Any]):
+        return cls(rng, space, config.population_size, config.initial_size, config.tournament_size,
+                   config.iterations, config.max_redo, seeds=seeds)  # fmt: skip
 
     def __init__(
         self,

@@ -17,9 +17,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from lossevo.progress import Progress
-from lossevo.space import registry
-
-BEFORE_EVOLUTION = ("init", "rescore", "initial")
+from lossevo.search import engines
 
 
 @dataclasses.dataclass
@@ -89,8 +87,8 @@ class SearchReport:
     """Prints a search's progress (see module doc).
 
     Args:
-      stage_sizes: evaluations expected per stage before evolution, e.g. `{"init": 1000,
-        "rescore": 100}` (`stage_sizes(config)`).
+      stage_sizes: evaluations expected per stage before evolution (`stage_sizes(config)`);
+        these stages print a line per evaluation, the others a line per iteration.
       iterations: evolution iterations (or generations) of the run.
       stream: where to write (default stdout).
       bar: force the progress bar on or off (default: on a terminal).
@@ -145,7 +143,7 @@ class SearchReport:
         """A `finished` journal record (pass as `run_search(on_result=...)`)."""
         stage = record["stage"]
         self.counts[stage].add(record)
-        if stage not in BEFORE_EVOLUTION:
+        if stage not in self.sizes:  # evolution: reported by iteration
             return
         progress = self._open(stage)
         progress.line(evaluation_line(record))
@@ -173,7 +171,5 @@ class SearchReport:
 
 
 def stage_sizes(config: Any) -> dict[str, int]:
-    """Evaluations per stage before evolution of a `SearchConfig`."""
-    if registry.get(config.representation).engine == "gp":
-        return {"initial": config.population_size}
-    return {"init": config.initial_size, "rescore": config.population_size}
+    """Evaluations per stage before evolution of a `SearchConfig` (its engine's `stages`)."""
+    return engines.stage_sizes(config)
