@@ -45,7 +45,8 @@ def user_errors(main):
     @functools.wraps(main)
     def wrapped(argv):
         from lossevo.data.sources import DatasetUnavailableError
-        from lossevo.search.types import EvaluationError, RunDirectoryError
+        from lossevo.search.types import EvaluationError
+        from lossevo.store.errors import RunDirectoryError
 
         try:
             return main(argv)

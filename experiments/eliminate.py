@@ -42,7 +42,7 @@ def main(argv):
     from lossevo.analysis.protocols import smoke_protocol
     from lossevo.data.pipelines import technique_names
     from lossevo.runs.rundir import best_candidates
-    from lossevo.search.lock import RunLock
+    from lossevo.store.lock import RunLock
 
     protocol = get_protocol(_PROTOCOL.value)
     model = _MODEL.value

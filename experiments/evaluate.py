@@ -25,7 +25,7 @@ from data_flags import data_spec
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (results.jsonl).", required=True)
 _LOSSES = flags.DEFINE_list("losses", ["cross_entropy", "neuroloss1", "a2"], "Losses to evaluate.")
-_RECIPE = flags.DEFINE_string("recipe", "convnet_surrogate", "lossevo.training recipe.")
+_RECIPE = flags.DEFINE_string("recipe", "convnet_standard", "lossevo.training recipe.")
 _MODEL = flags.DEFINE_string("model", None, "Model (default: the recipe's).")
 _RUNS = flags.DEFINE_integer("runs", 5, "Runs per loss.", lower_bound=1)
 _STEPS = flags.DEFINE_integer("steps", None, "Shorten the recipe to this many steps.", lower_bound=1)
@@ -67,7 +67,7 @@ def main(argv):
     from lossevo.analysis.evaluation import CODE_RUNS, CODE_SETTINGS
     from lossevo.analysis.reproduce import get_reproduction, report
     from lossevo.runs.losses import resolve_losses
-    from lossevo.search.lock import RunLock
+    from lossevo.store.lock import RunLock
     from lossevo.training.smoke import smoke_recipe
 
     recipe_name, loss_specs, runs, protocol = _RECIPE.value, _LOSSES.value, _RUNS.value, _PROTOCOL.value

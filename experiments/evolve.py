@@ -120,7 +120,7 @@ OVERRIDES = (  # (flag, SearchSetup.replace field)
 
 
 def setup_from_flags():
-    """The named setup with the flags that were given applied (a usage error if invalid)."""
+    """The named setup with the flags that were given applied (validated by `main`)."""
     from lossevo import configs
     from lossevo.fitness import PAIRINGS
 
@@ -147,11 +147,7 @@ def setup_from_flags():
         changes["objective"] = _OBJECTIVE.value or "ce_pair"
         keep = setup.pair_data if changes["objective"] == "ce_pair" else ()
         changes["pair_data"] = keep if _PAIR_DATA.value is None else pair_data_specs(_PAIR_DATA.value)
-    setup = setup.override(**changes)
-    try:
-        return setup.validate()
-    except ValueError as e:
-        raise app.UsageError(str(e)) from None
+    return setup.override(**changes)
 
 
 def main(argv):
@@ -163,8 +159,14 @@ def main(argv):
     try:
         setup = setup_from_flags()
         timeout = "auto" if _TIMEOUT.value is None else (_TIMEOUT.value or None)
-        execution = Execution(_ISOLATE.value, _RECYCLE.value, timeout, _EXECUTOR.value, _RAY_ADDRESS.value,
-                              _IN_FLIGHT.value, _GPUS.value, _ON_ERROR.value).validate(setup)  # fmt: skip
+        ray = {
+            "ray_address": _RAY_ADDRESS.value,
+            "max_in_flight": _IN_FLIGHT.value,
+            "gpus_per_task": _GPUS.value,
+        }
+        execution = Execution(_EXECUTOR.value, _ISOLATE.value, _RECYCLE.value, timeout,
+                              ray if _EXECUTOR.value == "ray" else {}, _ON_ERROR.value).validate(setup)  # fmt: skip
+        setup = setup.validate()  # after the flags' combinations: the data's availability last
     except ValueError as e:
         raise app.UsageError(str(e)) from None
     engine = run_search_setup(_WORKDIR.value, setup, execution)

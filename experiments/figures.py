@@ -23,7 +23,7 @@ def main(argv):
     import numpy as np
 
     from lossevo.runs.outputs import write_run_figures
-    from lossevo.search.jsonl import read_results
+    from lossevo.store.jsonl import read_results
 
     band = None
     if _CE.value:

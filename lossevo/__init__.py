@@ -11,15 +11,10 @@ the LR schedules), so `keras.models.load_model` reads a model trained with losse
 
 from lossevo import _quiet  # noqa: F401, I001  (first: TensorFlow's start-up lines, LOSSEVO_QUIET_TF)
 from lossevo import losses, models, space, training
-from lossevo._moved import resolver
 from lossevo.losses import EvolvedLoss, evolved_loss
 from lossevo.space import GenomeError
 from lossevo.space.graph import Genome
 from lossevo.version import __version__
-
-__getattr__ = resolver(
-    __name__, {"genome": "lossevo.genome:", "gp": "lossevo.gp:", "evolution": "lossevo.evolution:"}
-)
 
 __all__ = ["EvolvedLoss", "Genome", "GenomeError", "__version__", "evolved_loss", "losses", "models", "space",
            "training"]  # fmt: skip

@@ -13,7 +13,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "lossevo"
 
 # The data flow, bottom to top: a module may import its own layer's package and lower layers.
 LAYERS = [
-    {"space", "version", "progress", "_moved", "_quiet"},
+    {"space", "version", "progress", "_quiet", "seeds", "store"},
     {"losses"},
     {"data", "models"},
     {"training"},
@@ -23,7 +23,6 @@ LAYERS = [
     {"figures", "configs", "analysis"},
     {"runs"},
 ]
-DEPRECATED = {"genome", "gp", "evolution"}  # import shims for one release: they may import anything
 
 
 def module_name(path: pathlib.Path) -> str:
@@ -131,10 +130,9 @@ def test_no_lossevo_imports_inside_functions():
 
 
 def layer_of(module: str) -> int | None:
-    """The layer of a module: its most specific entry in LAYERS (None: the package root and
-    the deprecated shims)."""
+    """The layer of a module: its most specific entry in LAYERS (None: the package root)."""
     parts = module.split(".")[1:]
-    if not parts or parts[0] in DEPRECATED:
+    if not parts:
         return None
     for n in range(len(parts), 0, -1):
         key = ".".join(parts[:n])
@@ -160,11 +158,18 @@ def test_layers_import_downward_only():
 
 def test_the_shared_search_types_import_nothing_from_lossevo():
     edges, _ = import_graph()
-    assert edges["lossevo.search.types"] == set()
+    assert edges["lossevo.search.types"] == {"lossevo.store.errors"}  # the errors it re-exports
     assert edges["lossevo.space.protocol"] == set()
 
 
-KIND_AWARE = ("lossevo.space", "lossevo.genome", "lossevo.gp", "lossevo.evolution")
+def test_the_store_imports_nothing_from_lossevo_but_itself():
+    edges, _ = import_graph()
+    store = {m for m in edges if m == "lossevo.store" or m.startswith("lossevo.store.")}
+    assert "lossevo.store.results" in store
+    assert {m: edges[m] - store for m in store} == {m: set() for m in store}
+
+
+KIND_AWARE = ("lossevo.space",)
 
 
 def kind_questions(tree: ast.Module) -> list[int]:

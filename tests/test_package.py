@@ -19,7 +19,7 @@ def test_saved_model_reloads_after_importing_only_lossevo(tmp_path):
     ds = data.load("synthetic", num_train=64, num_validation=32, num_test=8)
     # resnet9v2_6m has VariableDropout; the recipe's optimizer carries a WarmupCosineDecay
     result = training.train(
-        "resnet9v2_small", "neuroloss1", ds, "convnet_surrogate", steps=2, steps_per_epoch=2,
+        "resnet9v2_small", "neuroloss1", ds, "convnet_standard", steps=2, steps_per_epoch=2,
         evaluate_test=False, model_kwargs={"dropout": 0.2},
     )  # fmt: skip
     path = tmp_path / "m.keras"

@@ -14,7 +14,6 @@ from lossevo.analysis.elimination import (
     round_recipe,
     round_trainer,
     run_elimination,
-    run_seed,
 )
 from lossevo.analysis.evaluation import FINAL_PROTOCOLS, evaluate_losses, with_test_as_validation
 from lossevo.analysis.stats import Row, compare_to_baseline, format_table
@@ -38,6 +37,5 @@ __all__ = [
     "round_recipe",
     "round_trainer",
     "run_elimination",
-    "run_seed",
     "with_test_as_validation",
 ]

@@ -22,16 +22,15 @@ from lossevo.analysis.protocols import (
     Round,
     get_protocol,
     round_recipe,
-    run_seed,
 )
 from lossevo.progress import Progress
-from lossevo.search.jsonl import append_result, read_results
-from lossevo.search.types import RunDirectoryError
+from lossevo.seeds import elimination_run_seed
+from lossevo.store.results import ResultsFile
 from lossevo.training.solo import train
 
 __all__ = [
     "DIVERGED", "PROTOCOLS", "Protocol", "Round", "RoundResult", "eliminate", "get_protocol", "planned_trainings",
-    "round_recipe", "round_trainer", "run_elimination", "run_seed",
+    "round_recipe", "round_trainer", "run_elimination",
 ]  # fmt: skip
 
 
@@ -58,7 +57,7 @@ def _eliminate_batch(ranking, rounds, trainer, done, on_result, seed) -> list[Ro
             values = []
             for r in range(rnd.runs):
                 if (i, key, r) not in done:
-                    s = run_seed(seed, i, r)
+                    s = elimination_run_seed(seed, i, r)
                     done[(i, key, r)] = float(trainer(key, rnd, s))
                     if on_result is not None:
                         on_result(i, key, r, s, done[(i, key, r)])
@@ -161,19 +160,14 @@ def run_elimination(
     """
     identity = {"protocol": protocol.name, "elimination_seed": seed, "augmentation": augmentation,
                 "scale": protocol.scale, "batch_size": protocol.batch_size}  # fmt: skip
-    done = {}
-    for r in read_results(results_path):
-        differ = [f"{k}: file {r.get(k)}, command {v}" for k, v in identity.items() if k in r and r[k] != v]
-        if differ:
-            raise RunDirectoryError(f"{results_path} holds another elimination ({'; '.join(differ)}); use another "
-                                    "output directory")  # fmt: skip
-        done[(r["round"], r["key"], r["run"])] = r["accuracy"]
+    results = ResultsFile(results_path, identity, what="elimination", now="command",
+                          advice="use another output directory")  # fmt: skip
+    done = results.done(("round", "key", "run"), "accuracy")
     progress = Progress(planned_trainings(len(candidates), protocol), "elimination", initial=len(done),
                         bar=None if log is True else False)  # fmt: skip
 
     def record(i: int, key: str, run: int, run_seed: int, accuracy: float) -> None:
-        append_result(results_path, {"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy,
-                                     **identity})  # fmt: skip
+        results.append({"round": i, "key": key, "run": run, "seed": run_seed, "accuracy": accuracy})
         progress.step(f"round {i + 1}: {key} run {run} (seed {run_seed}): {accuracy:.4f}", log)
 
     with progress:

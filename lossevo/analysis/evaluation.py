@@ -25,8 +25,7 @@ import keras
 
 from lossevo.data.sources import ImageDataset
 from lossevo.progress import Progress
-from lossevo.search.jsonl import append_result, read_results
-from lossevo.search.types import RunDirectoryError
+from lossevo.store.results import ResultsFile
 from lossevo.training import recipes as recipes_lib
 from lossevo.training.solo import train
 
@@ -91,14 +90,9 @@ def evaluate_losses(
     if protocol not in FINAL_PROTOCOLS:
         raise ValueError(f"unknown final protocol {protocol!r}; known: {', '.join(FINAL_PROTOCOLS)}")
     best_only = protocol in ("code", "best_val")
-    done = {}
-    for r in read_results(results_path):
-        if r.get("protocol", "holdout") != protocol:
-            raise RunDirectoryError(
-                f"{results_path} holds runs of the {r.get('protocol', 'holdout')!r} protocol, not {protocol!r}; "
-                "use another results file (--workdir)"
-            )
-        done[(r["loss"], r["run"])] = r
+    results = ResultsFile(results_path, {"protocol": protocol}, defaults={"protocol": "holdout"},
+                          message=_other_protocol)  # fmt: skip
+    done = results.done(("loss", "run"))
     loaded: ImageDataset | None = None
     todo = [(name, run) for name in losses for run in range(runs) if (name, run) not in done]
     with Progress(len(todo), "evaluate", bar=None if log is True else False) as progress:
@@ -115,11 +109,16 @@ def evaluate_losses(
             record = {"loss": name, "run": run, "protocol": protocol, "accuracy": accuracy,
                       "test_accuracy": result.test_accuracy, "best_val_accuracy": result.best_val_accuracy,
                       "diverged": result.diverged}  # fmt: skip
-            append_result(results_path, record)
+            results.append(record)
             done[(name, run)] = record
             shown = "- (diverged)" if accuracy is None else f"{accuracy:.4f}"
             progress.step(f"{name:28s} run {run}: accuracy {shown}", log)
     return {name: [_reported(done[(name, r)]) for r in range(runs)] for name in losses}
+
+
+def _other_protocol(path: str, differ: Mapping[str, tuple[Any, Any]]) -> str:
+    stored, protocol = differ["protocol"]
+    return f"{path} holds runs of the {stored!r} protocol, not {protocol!r}; use another results file (--workdir)"
 
 
 def _reported(record: Mapping[str, Any]) -> float:

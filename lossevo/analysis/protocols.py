@@ -12,7 +12,7 @@ How a round trains (`round_recipe`):
   `phase_stop` (`EpochCallback(0.45, epoch=40)`) and the next phase still runs;
 - a round with `steps` (000's 96,000-step retrain of its surrogate) keeps the recipe's
   warm-up and stretches the decay to the new length.
-Every run of a loss gets its own seed (`run_seed`: from the protocol seed, the round and
+Every run of a loss gets its own seed (`seeds.elimination_run_seed`: from the protocol seed, the round and
 the run), the same for every loss in that round and run.
 
 A run whose loss diverged (`Protocol.diverged`, one of `DIVERGED`):
@@ -28,8 +28,6 @@ A run whose loss diverged (`Protocol.diverged`, one of `DIVERGED`):
 from __future__ import annotations
 
 import dataclasses
-
-import numpy as np
 
 from lossevo.data.progressive import PHASE_TABLES
 from lossevo.training import recipes as recipes_lib
@@ -145,12 +143,6 @@ def get_protocol(name: str) -> Protocol:
     if name not in PROTOCOLS:
         raise ValueError(f"unknown elimination protocol {name!r}; known: {', '.join(PROTOCOLS)}")
     return PROTOCOLS[name]
-
-
-def run_seed(seed: int, round_index: int, run: int) -> int:
-    """The seed of run `run` of round `round_index`: distinct for every run of a loss, the
-    same for every loss of that round and run (paired comparisons)."""
-    return int(np.random.SeedSequence([seed, round_index, run]).generate_state(1)[0] % (2**31))
 
 
 def round_recipe(

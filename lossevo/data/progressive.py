@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import tensorflow as tf
 
 from lossevo.data.pipelines import AugmentConfig, make_pipeline
+from lossevo.seeds import phase_seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,5 +106,5 @@ def phase_pipeline(
         image_size=(phase.image_size, phase.image_size),
         randaug_magnitude=float(phase.magnitude),
     )
-    phase_seed = seed + 1000 * getattr(phase, "index", 0)
-    return make_pipeline(dataset, "randaug_only", num_classes, batch_size, phase_seed, True, config, **kwargs)
+    seed = phase_seed(seed, getattr(phase, "index", 0))
+    return make_pipeline(dataset, "randaug_only", num_classes, batch_size, seed, True, config, **kwargs)

@@ -2,8 +2,6 @@
 K at once), evaluation in a recycled worker process (`IsolatedFitness`), paper 003's
 multi-dataset pair (`pair`), and a stub for tests."""
 
-import warnings
-
 from lossevo.fitness import pair, plans, rules, surrogates
 from lossevo.fitness.isolated import IsolatedFitness, WorkerDiedError, WorkerPool
 from lossevo.fitness.pair import CEComparisonFitness, PairFactory
@@ -12,19 +10,10 @@ from lossevo.fitness.stub import HashFitness, StubFactory
 from lossevo.fitness.surrogates import SurrogateFactory, SurrogateFitness
 from lossevo.search.types import Fitness, FitnessResult
 
-
-def BatchedSurrogateFitness(name, dataset, population: int = 8, **kwargs) -> SurrogateFitness:
-    """Deprecated: `SurrogateFitness(name, dataset, population=K, ...)`."""
-    warnings.warn("BatchedSurrogateFitness is SurrogateFitness(..., population=K) now", DeprecationWarning,
-                  stacklevel=2)  # fmt: skip
-    return SurrogateFitness(name, dataset, population=population, **kwargs)
-
-
 __all__ = [
     "ALIASES",
     "PAIRINGS",
     "SURROGATES",
-    "BatchedSurrogateFitness",
     "CEComparisonFitness",
     "Fitness",
     "FitnessResult",

@@ -44,7 +44,9 @@ from lossevo.search.types import (
     EvaluationTimeoutError,
     Fitness,
     FitnessResult,
+    check_time_limit,
     tag_worker,
+    task_time_limit,
 )
 
 _FITNESS: dict[Any, Fitness] = {}  # per worker process: the fitness objects built so far
@@ -197,7 +199,7 @@ class IsolatedFitness:
       name: the fitness name (journal and cache key; default `factory.name`).
       recycle_every: for the default pool (counted in tasks).
       chunk_size: candidates per task (1: a dying worker fails one candidate; K for a
-        `BatchedSurrogateFitness` of population K, which trains a task's candidates at once).
+        `SurrogateFitness` of population K, which trains a task's candidates at once).
       time_limit: seconds a task may run before its worker is killed and its candidates
         fail: "auto" (the factory's `time_limit(candidates)`, or none if it has none), a
         number, or None (no limit).
@@ -225,16 +227,12 @@ class IsolatedFitness:
         self.name = name if name is not None else factory.name
         self.pool = pool if pool is not None else WorkerPool(recycle_every)
         self.chunk_size = chunk_size
-        if time_limit != "auto" and time_limit is not None and not float(time_limit) > 0:
-            raise ValueError(f"time_limit must be positive, 'auto' or None, got {time_limit!r}")
-        self.time_limit = time_limit
+        self.time_limit = check_time_limit(time_limit)
 
     def task_time_limit(self, candidates: int) -> float | None:
-        """The time limit of a task of `candidates` candidates, in seconds (None: none)."""
-        if self.time_limit != "auto":
-            return None if self.time_limit is None else float(self.time_limit)
-        limit = getattr(self.factory, "time_limit", None)
-        return None if limit is None else float(limit(candidates))
+        """The time limit of a task of `candidates` candidates, in seconds (None: none):
+        the search's one rule, `task_time_limit`."""
+        return task_time_limit(self.time_limit, self.factory, candidates)
 
     def evaluate(self, genomes: Sequence[Any], seeds: Sequence[int]) -> list[FitnessResult]:
         if len(genomes) != len(seeds):

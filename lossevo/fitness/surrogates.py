@@ -16,6 +16,7 @@ from lossevo.data.splits import RandomSplits
 from lossevo.fitness.plans import StagePlan, canonical_name, fitness_name, get_spec, plan_stages
 from lossevo.fitness.rules import StageVerdict, judge_stage, mean_verdict
 from lossevo.search.types import EvaluationError, FitnessResult, GenomeLike, error_text
+from lossevo.seeds import training_run_seed
 from lossevo.training.trainer import make_trainer
 
 
@@ -25,11 +26,6 @@ def stage_info(plan: StagePlan, history: dict[str, list[float]], verdict) -> dic
             "best_val_accuracy": verdict.fitness, "status": verdict.status,
             "max_train_accuracy": max(history.get("accuracy", [0.0]) or [0.0]),
             "nonfinite": verdict.nonfinite}  # fmt: skip
-
-
-def run_seed(seed: int, run: int) -> int:
-    """The seed of a candidate's `run`-th training run (run 0: its own seed)."""
-    return (int(seed) + 1_000_003 * run) % (2**31)
 
 
 class SurrogateFitness:
@@ -140,7 +136,7 @@ class SurrogateFitness:
         for genome, seed in zip(genomes, seeds, strict=True):
             verdicts, infos = [], []
             for r in range(stage.runs):
-                seed_r = run_seed(seed, r)
+                seed_r = training_run_seed(seed, r)
                 data = self.splits.draw(seed_r) if stage.split == "random" else self.dataset
                 (run,) = trainer.run(
                     data, [genome], [seed_r], steps_per_epoch=plan.steps_per_epoch, stop=stop
@@ -179,7 +175,7 @@ class SurrogateFactory:
     augmentation: str | None = None
     jit_compile: bool | str = "auto"
     threshold_scale: float = 1.0
-    population: int = 0  # K > 0: a `BatchedSurrogateFitness` training K candidates at once
+    population: int = 0  # K > 0: a `SurrogateFitness` training K candidates at once
     batch_size: int | None = None  # override every stage's batch (smoke runs)
 
     @classmethod

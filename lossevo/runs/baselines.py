@@ -22,7 +22,8 @@ from typing import Any
 from lossevo.configs.setup import SearchSetup
 from lossevo.fitness.surrogates import SurrogateFactory
 from lossevo.losses import get_genome
-from lossevo.search.types import EvaluationError, Fitness, RunDirectoryError
+from lossevo.search.types import EvaluationError, Fitness
+from lossevo.store.errors import RunDirectoryError
 
 BASELINES_FILE = "ce_baselines.json"
 BASELINE_LOSS = "cross_entropy"

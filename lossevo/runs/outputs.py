@@ -17,7 +17,7 @@ from typing import Any
 
 from lossevo.figures import plot_phenotypes, plot_progress, plot_surface
 from lossevo.runs.rundir import best_candidates, load_run
-from lossevo.search.types import RunDirectoryError
+from lossevo.store.errors import RunDirectoryError
 
 OUTPUTS = ("population.jsonl", "best.json", "progress.png", "best_phenotypes.png")
 TENSORBOARD = "tb"

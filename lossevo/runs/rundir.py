@@ -14,12 +14,12 @@ from typing import Any
 from lossevo.search import engines
 from lossevo.search.config import SearchConfig, make_engine
 from lossevo.search.journal import RecordType, journal_path, read_journal
-from lossevo.search.jsonl import append_result, read_results
 from lossevo.search.replay import replay
-from lossevo.search.types import CorruptJournalError
 from lossevo.space.errors import GenomeError
 from lossevo.space.protocol import Genome
 from lossevo.space.registry import genome_from_dict
+from lossevo.store.errors import CorruptJournalError
+from lossevo.store.jsonl import append_result, read_results
 
 SURROGATE_STAGES = engines.stages_scored_by("fitness")  # every engine's stages of the search's (main) fitness
 

@@ -13,21 +13,19 @@ from lossevo.search.engine import Engine
 from lossevo.search.executors import Executor, LocalExecutor, ThreadExecutor
 from lossevo.search.gp import GeneticProgramming
 from lossevo.search.journal import Journal, read_journal
-from lossevo.search.lock import RunLock
 from lossevo.search.loop import run_search
 from lossevo.search.regularized import RegularizedEvolution
 from lossevo.search.replay import replay
 from lossevo.search.types import (
     Candidate,
-    CorruptJournalError,
     EvaluationError,
     EvaluationLostError,
     Fitness,
     FitnessResult,
     Member,
-    RunDirectoryBusy,
-    RunDirectoryError,
 )
+from lossevo.store.errors import CorruptJournalError, RunDirectoryBusy, RunDirectoryError
+from lossevo.store.lock import RunLock
 
 __all__ = [
     "Candidate",

@@ -30,11 +30,12 @@ import keras
 import numpy
 import tensorflow
 
-from lossevo.search.jsonl import JsonlWriter, read_jsonl
-from lossevo.search.types import Candidate, CorruptJournalError, FitnessResult
+from lossevo.search.types import Candidate, FitnessResult
 from lossevo.space.errors import GenomeError, quote
 from lossevo.space.protocol import Genome
 from lossevo.space.registry import genome_from_dict
+from lossevo.store.errors import CorruptJournalError
+from lossevo.store.jsonl import JsonlWriter, read_jsonl
 from lossevo.version import __version__
 
 SCHEMA_VERSION = 2

@@ -17,8 +17,6 @@ import concurrent.futures as cf
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from lossevo.search import engines
 from lossevo.search.config import SearchConfig, make_engine
 from lossevo.search.executors import Executor, LocalExecutor
@@ -32,22 +30,19 @@ from lossevo.search.journal import (
     run_header,
     started_record,
 )
-from lossevo.search.lock import RunLock
 from lossevo.search.replay import replay
 from lossevo.search.types import (
     Candidate,
-    CorruptJournalError,
     EvaluationError,
     EvaluationLostError,
     Fitness,
     FitnessResult,
 )
+from lossevo.seeds import evaluation_seed
+from lossevo.store.errors import CorruptJournalError
+from lossevo.store.lock import RunLock
 
 ERROR_POLICIES = ("stop", "record")
-
-
-def evaluation_seed(run_seed: int, candidate_id: int) -> int:
-    return int(np.random.SeedSequence([run_seed, candidate_id]).generate_state(1)[0])
 
 
 def check_error_policy(on_error: str) -> None:

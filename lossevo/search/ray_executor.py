@@ -16,25 +16,31 @@ the GPUs of one machine or a cluster (optional dependency: `pip install "lossevo
 - A time limit per task (`time_limit`, default the factory's `time_limit(1)`): a task past
   it is cancelled (its worker killed) and the candidate recorded as failed.
 
-A fitness with a `factory` attribute (`lossevo.fitness.IsolatedFitness`) is rebuilt in the
-task from its factory, so only plain values travel (the dataset loads in the worker); any
-other fitness object is pickled to the task as it is.
+Each task builds its fitness from a `FitnessFactory` (a `SurrogateFactory`, say), so only
+plain values travel and the dataset loads in the worker; a fitness object given as it is
+travels pickled (`Prebuilt`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
+import importlib.util
 import os
 import threading
 from collections.abc import Sequence
 from typing import Any
 
+from lossevo.search.executors import Closing
 from lossevo.search.types import (
     EvaluationLostError,
     EvaluationTimeoutError,
     Fitness,
     FitnessResult,
+    as_factory,
+    check_time_limit,
     tag_worker,
+    task_time_limit,
 )
 
 QUIET_ENV = ("LOSSEVO_QUIET_TF", "TF_CPP_MIN_LOG_LEVEL")  # `lossevo._quiet`: TensorFlow's start-up lines
@@ -48,14 +54,13 @@ def _ray():
     return ray
 
 
-def _task(payload: Any, build: bool, genome: Any, seed: int, gpus: float) -> list[FitnessResult]:
+def _task(factory: Any, genome: Any, seed: int, gpus: float) -> list[FitnessResult]:
     if gpus:
         import tensorflow as tf
 
         for gpu in tf.config.list_physical_devices("GPU"):
             tf.config.experimental.set_memory_growth(gpu, True)
-    fitness = payload() if build else payload
-    return tag_worker(fitness.evaluate([genome], [seed]))
+    return tag_worker(factory().evaluate([genome], [seed]))
 
 
 def oversubscribed(max_in_flight: int, cpus: float, gpus_per_task: float) -> str | None:
@@ -82,7 +87,7 @@ def _translate(error: BaseException) -> BaseException:
     return error
 
 
-class RayExecutor:
+class RayExecutor(Closing):
     """Runs evaluations as Ray tasks (see module doc).
 
     Args:
@@ -96,7 +101,36 @@ class RayExecutor:
       max_in_flight: evaluations (tasks) the search keeps running at once.
     """
 
-    ask_size, wait_all = 1, False
+    ask_size, wait_all, isolated = 1, False, True
+
+    @dataclasses.dataclass(frozen=True)
+    class Options:
+        """`ray_address` (None: a local Ray), `max_in_flight`, `gpus_per_task` (None: 1 if
+        the cluster has GPUs), `time_limit`; `batched_k` must be 0 (one candidate per task)."""
+
+        ray_address: str | None = None
+        max_in_flight: int = 2
+        gpus_per_task: float | None = None
+        time_limit: float | str | None = "auto"
+        batched_k: int = 0
+
+        def __post_init__(self):
+            if importlib.util.find_spec("ray") is None:
+                raise ValueError(
+                    "--executor=ray needs Ray, which is not installed here: pip install 'lossevo[ray]'"
+                )
+            if self.batched_k:
+                raise ValueError(
+                    "batched_k cannot be used with the Ray executor: it runs one candidate per Ray task"
+                )
+            if self.max_in_flight < 1:
+                raise ValueError(f"max_in_flight must be >= 1, got {self.max_in_flight}")
+            check_time_limit(self.time_limit)
+
+    @classmethod
+    def from_options(cls, batch_size: int, options: Options) -> RayExecutor:
+        return cls(options.ray_address, num_gpus=options.gpus_per_task, time_limit=options.time_limit,
+                   max_in_flight=options.max_in_flight)  # fmt: skip
 
     def __init__(
         self,
@@ -122,7 +156,7 @@ class RayExecutor:
         if num_gpus is None:
             num_gpus = 1 if ray.cluster_resources().get("GPU", 0) else 0
         self.num_gpus, self.num_cpus, self.max_retries = num_gpus, num_cpus, max_retries
-        self.time_limit = time_limit
+        self.time_limit = check_time_limit(time_limit)
         self._remote = ray.remote(max_calls=1)(_task).options(
             num_cpus=num_cpus, num_gpus=num_gpus, max_retries=max_retries, retry_exceptions=False
         )
@@ -133,9 +167,8 @@ class RayExecutor:
         exception raised by the evaluation itself is passed on as it is."""
         if len(genomes) != 1:
             raise ValueError(f"a Ray task evaluates one candidate, got {len(genomes)}")
-        factory = getattr(fitness, "factory", None)
-        payload, build = (factory, True) if factory is not None else (fitness, False)
-        ref = self._remote.remote(payload, build, genomes[0], int(seeds[0]), self.num_gpus)
+        factory = as_factory(fitness)
+        ref = self._remote.remote(factory, genomes[0], int(seeds[0]), self.num_gpus)
         ray_future = ref.future()
         future: cf.Future = cf.Future()
         limit = self._limit(factory)
@@ -165,10 +198,7 @@ class RayExecutor:
         return oversubscribed(self.max_in_flight, _ray().cluster_resources().get("CPU", 0), self.num_gpus)
 
     def _limit(self, factory: Any) -> float | None:
-        if self.time_limit != "auto":
-            return None if self.time_limit is None else float(self.time_limit)
-        limit = getattr(factory, "time_limit", None)
-        return None if limit is None else float(limit(1))
+        return task_time_limit(self.time_limit, factory, 1)
 
     def close(self) -> None:
         if self._owns:

@@ -18,7 +18,8 @@ import dataclasses
 from typing import Any
 
 from lossevo.search.journal import RecordType, ask_record
-from lossevo.search.types import Candidate, CorruptJournalError
+from lossevo.search.types import Candidate
+from lossevo.store.errors import CorruptJournalError
 
 _RUN, _ASK, _STARTED, _FINISHED = (t.value for t in RecordType)
 

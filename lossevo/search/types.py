@@ -1,7 +1,8 @@
 """The types the search's parts share: candidates, results, the fitness protocol, errors.
 
-This module imports nothing else from lossevo, so engines, fitness functions, executors and
-the search loop can all import it without import cycles.
+This module imports nothing else from lossevo but the store's errors (which it re-exports),
+so engines, fitness functions, executors and the search loop can all import it without
+import cycles.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
+
+from lossevo.store.errors import CorruptJournalError as CorruptJournalError
+from lossevo.store.errors import RunDirectoryBusy as RunDirectoryBusy
+from lossevo.store.errors import RunDirectoryError as RunDirectoryError
 
 
 @runtime_checkable
@@ -86,19 +91,6 @@ class EvaluationError(RuntimeError):
     fail the same way. Fix the cause and run the same command again to resume."""
 
 
-class RunDirectoryError(RuntimeError):
-    """A run directory that cannot be used as it is; the message is one line that says why."""
-
-
-class RunDirectoryBusy(RunDirectoryError):
-    """Another process holds the run directory."""
-
-
-class CorruptJournalError(RunDirectoryError):
-    """A journal that cannot be read or does not belong to this run; the message names the
-    file (and line)."""
-
-
 def succeeded(fitness: float | None) -> bool:
     """A fitness that counts: not None (rejected) and not NaN (failed)."""
     return fitness is not None and fitness == fitness
@@ -134,3 +126,54 @@ def tag_worker(results: list[FitnessResult]) -> list[FitnessResult]:
     for result in results:
         result.info = {**result.info, "worker_pid": os.getpid(), "worker_rss_mb": round(rss_mb(), 1)}
     return results
+
+
+class FitnessFactory(Protocol):
+    """Builds a fitness where it runs (in this process, a worker process or a Ray task):
+    picklable and hashable for those that leave the process (a frozen dataclass such as
+    `SurrogateFactory`), with the `name` of what it builds and, optionally,
+    `time_limit(candidates)`: the seconds a task of that many candidates may take."""
+
+    name: str
+
+    def __call__(self) -> Fitness: ...
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Prebuilt:
+    """A fitness object that is already built, as a factory: executors in this process use
+    it as it is; one that leaves the process pickles it."""
+
+    fitness: Any
+
+    @property
+    def name(self) -> str:
+        return self.fitness.name
+
+    def __call__(self) -> Any:
+        return self.fitness
+
+
+def as_factory(fitness: Any) -> Any:
+    """A `FitnessFactory` for what a search was given: a built fitness (it has `evaluate`)
+    becomes `Prebuilt`; a factory stays as it is. Every executor receives one."""
+    return Prebuilt(fitness) if hasattr(fitness, "evaluate") else fitness
+
+
+def check_time_limit(time_limit: Any) -> Any:
+    """The one validation of a time-limit setting: "auto", None or positive seconds."""
+    if time_limit in ("auto", None):
+        return time_limit
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, 'auto' or None, got {time_limit!r}")
+    return float(time_limit)
+
+
+def task_time_limit(time_limit: Any, factory: Any, candidates: int) -> float | None:
+    """The one rule for a task's time limit, in seconds (None: none): a number as given;
+    "auto" the factory's `time_limit(candidates)` (scaled to its training budget), or none
+    when it has none."""
+    if time_limit != "auto":
+        return None if time_limit is None else float(time_limit)
+    limit = getattr(factory, "time_limit", None)
+    return None if limit is None else float(limit(candidates))

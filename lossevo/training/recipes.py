@@ -194,7 +194,6 @@ RECIPES: dict[str, Recipe] = {
 
 # Earlier names, kept working.
 ALIASES: dict[str, str] = {
-    "convnet_surrogate": "convnet_standard",
     "resnet9v2_surrogate": "resnet_rand_aug",
     "effnetv2s_surrogate": "effnet_rand_aug",
 }

@@ -27,9 +27,9 @@ import tensorflow as tf
 
 from lossevo.data.sources import ImageDataset
 from lossevo.losses.evolved import EvolvedLoss
-from lossevo.training.batched import PopulationTrainer
 from lossevo.training.callbacks import StopBelow
 from lossevo.training.inputs import ResidentStream, eval_stream, resident_reason, train_stream
+from lossevo.training.population import PopulationTrainer
 from lossevo.training.recipes import Recipe
 from lossevo.training.solo import train
 from lossevo.training.wide import WidePopulation, wide_support

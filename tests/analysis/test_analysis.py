@@ -217,7 +217,7 @@ def test_evaluate_losses_trains_each_run_once_and_resumes(tmp_path):
     lossset = {"cross_entropy": "cross_entropy", "nl1": fresh_loss, "a2": catalog.A2}
     path = str(tmp_path / "results.jsonl")
     lines = []
-    first = evaluate_losses(lossset, ds, "convnet_surrogate", 2, path, steps=4, log=lines.append)
+    first = evaluate_losses(lossset, ds, "convnet_standard", 2, path, steps=4, log=lines.append)
     assert len(lines) == 6 and len(made) == 2  # a fresh loss object per run of a factory
     assert set(first) == set(lossset) and all(
         len(v) == 2 and all(0 <= a <= 1 for a in v) for v in first.values()
@@ -226,9 +226,9 @@ def test_evaluate_losses_trains_each_run_once_and_resumes(tmp_path):
     def no_data():
         raise AssertionError("a finished evaluation must not load its dataset")
 
-    again = evaluate_losses(lossset, no_data, "convnet_surrogate", 2, path, steps=4, log=lines.append)
+    again = evaluate_losses(lossset, no_data, "convnet_standard", 2, path, steps=4, log=lines.append)
     assert again == first and len(lines) == 6
-    more = evaluate_losses(lossset, lambda: ds, "convnet_surrogate", 3, path, steps=4, log=lines.append)
+    more = evaluate_losses(lossset, lambda: ds, "convnet_standard", 3, path, steps=4, log=lines.append)
     assert len(lines) == 9 and [v[:2] for v in more.values()] == list(first.values())
 
 

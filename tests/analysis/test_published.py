@@ -239,7 +239,19 @@ def test_format_comparison_shows_published_figures():
     rows = compare({"cross_entropy": _runs(ce.mean - 3.0, ce.std, 30), "a2": [0.5, 0.52]}, "002/4")
     text = format_comparison(rows)
     lines = text.splitlines()
-    assert lines[0].split() == ["loss", "n", "measured", "(acc.", "%)", "published", "(runs)", "difference", "(pp)", "p", "verdict"]
+    assert lines[0].split() == [
+        "loss",
+        "n",
+        "measured",
+        "(acc.",
+        "%)",
+        "published",
+        "(runs)",
+        "difference",
+        "(pp)",
+        "p",
+        "verdict",
+    ]
     assert "58.474 ± 0.569 (30)" in lines[1] and "55.474 ± 0.569" in lines[1]
     assert "-3.000" in lines[1] and "<0.001" in lines[1] and "lower than published" in lines[1]
     assert "no published figure" in lines[2] and "—" in lines[2]

@@ -60,7 +60,9 @@ def test_download_hosts_probe_each_host_once():
     urls = ["https://a.example/1", "https://a.example/2", "http://a.example/3", "https://b.example:8443/4"]
     assert download_hosts(urls) == ["https://a.example/1", "http://a.example/3", "https://b.example:8443/4"]
     closed = _closed_port()
-    assert unreachable_hosts([f"http://127.0.0.1:{closed}/a", f"http://127.0.0.1:{closed}/b"], 1) == ["127.0.0.1"]
+    assert unreachable_hosts([f"http://127.0.0.1:{closed}/a", f"http://127.0.0.1:{closed}/b"], 1) == [
+        "127.0.0.1"
+    ]
 
 
 def test_a_prepared_dataset_is_available_without_a_network(tmp_path, monkeypatch):

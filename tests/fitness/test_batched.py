@@ -24,7 +24,7 @@ def dataset():
 
 @pytest.fixture(scope="module")
 def trainer(dataset):
-    recipe = recipes.scaled(recipes.get("convnet_surrogate"), STEPS, BATCH)
+    recipe = recipes.scaled(recipes.get("convnet_standard"), STEPS, BATCH)
     return BatchedTrainer("convnet", dataset.num_classes, recipe, 3, jit_compile=False, shuffle_buffer=BUFFER,
                           form="copies")  # fmt: skip
 
@@ -37,7 +37,7 @@ def batched_runs(trainer, dataset):
 @pytest.mark.slow
 def test_batched_equals_solo_train(batched_runs, dataset):
     for genome, seed, run in zip(GENOMES, SEEDS, batched_runs, strict=True):
-        solo = train("convnet", EvolvedLoss(genome), dataset, "convnet_surrogate", steps=STEPS,
+        solo = train("convnet", EvolvedLoss(genome), dataset, "convnet_standard", steps=STEPS,
                      steps_per_epoch=PER_EPOCH, batch_size=BATCH, seed=seed, evaluate_test=False,
                      shuffle_buffer=BUFFER, jit_compile=False)  # fmt: skip
         assert len(run.history["loss"]) == len(solo.history["loss"]) == 2

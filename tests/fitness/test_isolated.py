@@ -196,7 +196,9 @@ def test_a_time_limit_times_the_evaluation_not_the_workers_start():
     clock runs: a 0.05 s stub never reaches a 3 s limit (it did every time, the start and
     the task's own fitness construction being charged to it)."""
     with WorkerPool(recycle_every=1) as pool:
-        results = IsolatedFitness(fitness.StubFactory(delay=0.05), pool, time_limit=3).evaluate(GENOMES[:4], range(4))
+        results = IsolatedFitness(fitness.StubFactory(delay=0.05), pool, time_limit=3).evaluate(
+            GENOMES[:4], range(4)
+        )
     assert [r.status for r in results] != ["failed"] * 4
     assert not any("timed out" in r.info.get("reason", "") for r in results)
     assert len({r.info["worker_pid"] for r in results if "worker_pid" in r.info}) == 4  # one worker per task

@@ -17,9 +17,10 @@ from lossevo.data.augment.basic import shift_zoom_flip_batch, shift_zoom_transfo
 from lossevo.data.splits import RandomSplits
 from lossevo.fitness import plans
 from lossevo.fitness.rules import judge_stage, mean_verdict
-from lossevo.fitness.surrogates import SurrogateFitness, run_seed
+from lossevo.fitness.surrogates import SurrogateFitness
 from lossevo.runs.baselines import BASELINES_FILE, ce_baselines
 from lossevo.search.types import EvaluationError, FitnessResult, RunDirectoryError
+from lossevo.seeds import training_run_seed as run_seed
 from lossevo.training import recipes
 from lossevo.training.build import make_optimizer, plateau_callback
 from lossevo.training.trainer import CandidateRun

@@ -182,7 +182,9 @@ def test_a_fast_stub_never_times_out_with_a_fresh_worker_per_evaluation(tmp_path
     out = evolve(tmp_path, *STUB, "--stub_delay=0.05", "--eval_timeout=3", "--isolate", "--recycle_every=1")
     assert out.returncode == 0, out.stderr[-2000:]
     finished = records(tmp_path, "finished")
-    assert len(finished) >= 9 and not [r for r in finished if "timed out" in r.get("info", {}).get("reason", "")]
+    assert len(finished) >= 9 and not [
+        r for r in finished if "timed out" in r.get("info", {}).get("reason", "")
+    ]
     assert len({r["info"].get("worker_pid") for r in finished if not r.get("cached")}) >= 9
 
 

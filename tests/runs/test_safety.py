@@ -12,12 +12,12 @@ import pytest
 
 from lossevo import fitness
 from lossevo.search import SearchConfig, run_search
-from lossevo.search.lock import RunLock
 from lossevo.search.types import EvaluationError, RunDirectoryBusy, RunDirectoryError
+from lossevo.store.lock import RunLock
 
 CFG = SearchConfig(seed=2, population_size=3, initial_size=6, tournament_size=2, iterations=3,
                    initial_fitness="stub", fitness="stub")  # fmt: skip
-HOLD = "import sys, time; from lossevo.search.lock import RunLock; RunLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)"
+HOLD = "import sys, time; from lossevo.store.lock import RunLock; RunLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)"
 
 
 def _records(workdir, kind="finished"):

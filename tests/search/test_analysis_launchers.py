@@ -70,7 +70,9 @@ def test_eliminate_on_a_run_directory(stub_run, tmp_path):
     # Round 2 trains twice more with the same recipe: scored by the mean of 1 + 2 runs.
     assert len(survivors) == 2 and all(len(s["runs"]) == 3 for s in survivors)
     lines = out.stdout.splitlines()
-    header = lines.index(next(line for line in lines if line.startswith("survivors after 2 rounds, best first")))
+    header = lines.index(
+        next(line for line in lines if line.startswith("survivors after 2 rounds, best first"))
+    )
     assert lines[header + 1].split() == ["rank", "score", "runs", "hash", "formula"]
     for rank, (line, s) in enumerate(zip(lines[header + 2 : header + 4], survivors, strict=True), start=1):
         assert line.split()[:4] == [str(rank), f"{s['score']:.4f}", "3", s["hash"]]  # rounded to 4 places

@@ -47,7 +47,9 @@ def _error_lines(out):
 
 def _finished(workdir):
     with open(os.path.join(workdir, "journal.jsonl")) as f:
-        return [(r["candidate"], r["hash"], r["fitness"]) for r in map(json.loads, f) if r["type"] == "finished"]
+        return [
+            (r["candidate"], r["hash"], r["fitness"]) for r in map(json.loads, f) if r["type"] == "finished"
+        ]
 
 
 @pytest.mark.launcher
@@ -63,7 +65,9 @@ def test_a_full_disk_is_one_line_with_status_1_and_the_resume_is_exact(tmp_path)
     again = _evolve(tmp_path / "run")
     assert again.returncode == 0, again.stderr[-2000:]
     assert _finished(tmp_path / "run") == _finished(tmp_path / "ref")
-    assert (tmp_path / "run" / "population.jsonl").read_text() == (tmp_path / "ref" / "population.jsonl").read_text()
+    assert (tmp_path / "run" / "population.jsonl").read_text() == (
+        tmp_path / "ref" / "population.jsonl"
+    ).read_text()
 
 
 @pytest.mark.parametrize(

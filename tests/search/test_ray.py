@@ -125,7 +125,7 @@ def test_a_hung_task_is_cancelled_at_its_time_limit(tmp_path, executor):
     from lossevo.search.loop import make_engine
 
     victim = make_engine(CFG).ask(5)[2].genome.hash_hex  # only this initial genome hangs
-    hang = fitness.IsolatedFitness(fitness.StubFactory(hang=600.0, hang_prefix=victim), time_limit=None)
+    hang = fitness.StubFactory(hang=600.0, hang_prefix=victim)  # a factory: each task builds its fitness
     executor.time_limit = 45.0  # counted from submission: a fresh Ray worker imports TensorFlow first
     try:
         engine = run_search_async(str(tmp_path), CFG, hang, hang, executor, max_in_flight=2)

@@ -68,7 +68,9 @@ def test_scaled_keeps_proportions():
 
 
 def test_unknown_recipe():
-    with pytest.raises(ValueError, match=r"known recipes: convnet_standard, .*\(aliases: convnet_surrogate"):
+    with pytest.raises(
+        ValueError, match=r"known recipes: convnet_standard, .*\(aliases: resnet9v2_surrogate"
+    ):
         recipes.get("imagenet_90_epochs")
 
 
@@ -92,7 +94,6 @@ def test_the_codes_surrogate_loaders():
         0.1,
     )
     # Earlier names still resolve.
-    assert recipes.get("convnet_surrogate") is recipes.get("convnet_standard")
     assert recipes.get("effnetv2s_surrogate") is recipes.get("effnet_rand_aug")
 
 

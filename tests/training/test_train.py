@@ -16,7 +16,7 @@ DS = data.load("synthetic", num_train=512, num_validation=128, num_test=128)
 
 
 def test_convnet_surrogate_run():
-    result = training.train(None, "neuroloss1", DS, "convnet_surrogate", steps=40, steps_per_epoch=20, seed=1)
+    result = training.train(None, "neuroloss1", DS, "convnet_standard", steps=40, steps_per_epoch=20, seed=1)
     assert len(result.history["loss"]) == 2 and len(result.history["val_accuracy"]) == 2
     assert 0.0 <= result.best_val_accuracy <= 1.0 and 0.0 <= result.test_accuracy <= 1.0
     assert result.best_val_accuracy == max(result.history["val_accuracy"])
@@ -111,7 +111,7 @@ def test_mirrored_strategy_matches_single_device(mirrored_strategy):
 
 def test_mixed_precision():
     result = training.train(
-        "convnet", "neuroloss3", DS, "convnet_surrogate", steps=10, steps_per_epoch=5,
+        "convnet", "neuroloss3", DS, "convnet_standard", steps=10, steps_per_epoch=5,
         mixed_precision="mixed_float16", evaluate_test=False,
     )  # fmt: skip
     conv = next(layer for layer in result.model.layers if isinstance(layer, keras.layers.Conv2D))

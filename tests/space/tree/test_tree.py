@@ -96,12 +96,7 @@ def test_dispatch_by_kind():
     del legacy["kind"]  # genomes written before trees existed have no kind: graph
     assert genome_from_dict(legacy) == catalog.A2
     assert genome_from_dict(NGL_TREE.to_dict()) == NGL_TREE
-    with pytest.warns(DeprecationWarning, match="lossevo.genome.genome_from_json moved to lossevo.space"):
-        import lossevo.genome
-
-        assert (
-            lossevo.genome.genome_from_json(NGL_TREE.to_json()) == NGL_TREE
-        )  # the old path, for one release
+    assert genome_from_json(NGL_TREE.to_json()) == NGL_TREE
     with pytest.raises(GenomeError, match=r"^kind: unknown genome kind 'forest'"):
         genome_from_dict({"schema_version": 1, "kind": "forest"})
     with pytest.raises(GenomeError, match=r"^<genome>"):

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from lossevo.search.types import CorruptJournalError, RunDirectoryError
+from lossevo.store.errors import CorruptJournalError, RunDirectoryError
 
 
 def read_jsonl(

@@ -17,7 +17,7 @@ import fcntl
 import os
 import threading
 
-from lossevo.search.types import RunDirectoryBusy, RunDirectoryError
+from lossevo.store.errors import RunDirectoryBusy, RunDirectoryError
 
 LOCK_FILE = ".lock"
 _held: dict[str, tuple[int, int]] = {}  # real path of the directory -> (fd, depth)

@@ -1,0 +1,79 @@
+"""Process isolation as an executor: the synchronous search, each task evaluated in a
+worker process that is replaced every `recycle_every` tasks (TensorFlow keeps memory after
+every model it builds; the worker takes it along when it exits), with a time limit per
+task that times the evaluation only (`lossevo.fitness.isolated.WorkerPool`).
+
+    with ProcessExecutor(batch_size=4, recycle_every=50, time_limit="auto") as executor:
+        run_search(workdir, config, SurrogateFactory(...), SurrogateFactory(...), executor)
+
+A task is `chunk_size` candidates (K for a fitness that trains K at once). Factories must
+be picklable and hashable (`FitnessFactory`); several share the one worker.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from lossevo.fitness.isolated import IsolatedFitness, WorkerPool
+from lossevo.search.executors import Closing, LocalExecutor, evaluate
+from lossevo.search.types import as_factory, check_time_limit
+
+
+class ProcessExecutor(Closing):
+    """The local executor's batches, evaluated in a recycled worker process (module doc).
+
+    Args:
+      batch_size: candidates asked and evaluated at once.
+      recycle_every: tasks per worker process.
+      time_limit: seconds per task: "auto" (the factory's `time_limit(n)`), a number, or None.
+      chunk_size: candidates per task.
+    """
+
+    wait_all, isolated = True, True
+
+    @dataclasses.dataclass(frozen=True)
+    class Options:
+        """`batched_k`: candidates trained at once (0: one), which is a task's size."""
+
+        recycle_every: int = 50
+        time_limit: float | str | None = "auto"
+        batched_k: int = 0
+
+        def __post_init__(self):
+            if self.recycle_every < 1 or self.batched_k < 0:
+                raise ValueError(f"recycle_every must be >= 1 and batched_k >= 0, got {self.recycle_every}, "
+                                 f"{self.batched_k}")  # fmt: skip
+            check_time_limit(self.time_limit)
+
+    @classmethod
+    def from_options(cls, batch_size: int, options: Options) -> ProcessExecutor:
+        return cls(batch_size, options.recycle_every, options.time_limit, max(1, options.batched_k))
+
+    def __init__(self, batch_size: int = 1, recycle_every: int = 50, time_limit: float | str | None = "auto",
+                 chunk_size: int = 1):  # fmt: skip
+        self.ask_size = self.max_in_flight = LocalExecutor(batch_size).ask_size  # the same check
+        self.time_limit, self.chunk_size = check_time_limit(time_limit), chunk_size
+        self.pool = WorkerPool(recycle_every)
+        self._isolated: dict[Any, IsolatedFitness] = {}
+
+    def fitness(self, fitness: Any) -> IsolatedFitness:
+        """The isolated fitness of a factory (one per factory, all on the one worker)."""
+        factory = as_factory(fitness)
+        if factory not in self._isolated:
+            self._isolated[factory] = IsolatedFitness(factory, self.pool, chunk_size=self.chunk_size,
+                                                      time_limit=self.time_limit)  # fmt: skip
+        return self._isolated[factory]
+
+    def submit(self, fitness: Any, genomes: Sequence[Any], seeds: Sequence[int]) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(evaluate(self.fitness(fitness), genomes, seeds))
+        except BaseException as e:  # the loop re-raises it where it waits
+            future.set_exception(e)
+        return future
+
+    def close(self) -> None:
+        self.pool.close()
