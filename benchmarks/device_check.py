@@ -8,18 +8,21 @@ Sections (each timed; an error is recorded and the next section runs):
   on the device against its NumPy function on a grid of float32 inputs: the largest
   difference where both are finite, and where one is finite and the other not;
 - `wide_isolation`: a NaN and an inactive candidate in a wide population change nothing
-  in the others (grouped convolutions on a GPU);
+  in the others, in both wide convolution forms ("grouped": cuDNN's grouped convolutions;
+  "patches": patches and one batched matmul);
 - `wide_equivalence`: three candidates trained wide follow their solo runs (largest
   weight difference);
 - `rates`: candidates/h of the `convnet_standard` and `resnet_standard` surrogates at
-  K = 1 (solo `train()`), 8, 32, 128 and 512 (wide), at fixed steps per candidate, with
-  the device's peak memory per candidate;
+  K = 1 (solo `train()`), 8, 32, 128 and 512 (wide, each K in both forms, `@K/form`:
+  grouped convolutions below ~32 channels per group are slow on GPUs and the ConvNet has
+  12 and 24 per candidate), at fixed steps per candidate, with the device's peak memory
+  per candidate; `fastest` names the faster form at each K;
 - `mixed_precision`: a solo ConvNet run under `mixed_float16` (`mixed_bfloat16` on a TPU):
   finite loss, step time;
 - `notebook_04`: notebooks/04_accelerators.ipynb executed at its "small" size.
 
-`--tiny` shrinks everything to seconds on a CPU (K = 1, 2; 3 steps): how CI checks that
-the script runs.
+`--tiny` shrinks everything to seconds on a CPU (K = 1, 2; 3 steps; both forms): how CI
+checks that the script runs.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from lossevo.space.graph import ops as graph_ops
 from lossevo.space.tree import ops as tree_ops
 from lossevo.training import make_trainer, recipes, train
 from lossevo.training.wide import WidePopulation
+
+CONV_FORMS = ("grouped", "patches")  # the wide model's one-op convolution forms, measured against each other
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOSSES = (catalog.CROSS_ENTROPY, catalog.NEUROLOSS1, catalog.BAIKAL, catalog.A2, catalog.BESSEL)
@@ -70,8 +75,12 @@ def ops_xla(tiny: bool) -> dict:
 
 
 def wide_isolation(tiny: bool) -> dict:
+    return {form: _isolation(form) for form in CONV_FORMS}
+
+
+def _isolation(form: str) -> dict:
     recipe = recipes.scaled(recipes.get("convnet_standard"), 10, 16)
-    population = WidePopulation("convnet", 10, recipe, 3)
+    population = WidePopulation("convnet", 10, recipe, 3, form=form)
     for slot, genome in enumerate((catalog.CROSS_ENTROPY, catalog.BAIKAL, catalog.C1)):  # C1: inf at once
         population.assign(slot, genome, slot)
     population.deactivate(1)
@@ -82,7 +91,7 @@ def wide_isolation(tiny: bool) -> dict:
         population.train_step(x, tf.one_hot(rng.integers(0, 10, (3, 16)), 10))
     weights = population.net.slot_weights(0)
     after = population.slot_weights(1)
-    return {"grouped_conv": not population.net.wide_layers[0].split,
+    return {"form": population.net.form,
             "slot0_finite": bool(all(np.isfinite(w).all() for w in weights)),
             "nonfinite": population.nonfinite.numpy().tolist(),
             "inactive_unchanged": bool(all(np.array_equal(p, q) for p, q in zip(frozen, after, strict=True)))}  # fmt: skip
@@ -131,27 +140,46 @@ def rates(tiny: bool, budget_s: float) -> dict:
             if time.perf_counter() - start > budget_s:
                 out[f"{surrogate}@{k}"] = {"skipped": "time budget"}
                 continue
-            try:
-                _reset_peak()
-                trainer = make_trainer(recipe.model, 10, recipe, 0 if k == 1 else k)
-                genomes = [LOSSES[i % len(LOSSES)] for i in range(k)]
-                trainer.run(dataset, genomes, list(range(k)), steps_per_epoch=steps)  # compile, first round
-                n = 2 if k == 1 else k
-                t0 = time.perf_counter()
-                trainer.run(dataset, [LOSSES[i % len(LOSSES)] for i in range(n)], list(range(100, 100 + n)),
-                            steps_per_epoch=steps)  # fmt: skip
-                wall = time.perf_counter() - t0
-                peak = _peak_mb()
-                out[f"{surrogate}@{k}"] = {"cand_h": 3600 * n / wall, "s_per_cand": wall / n,
-                                           "peak_mb_per_cand": None if peak is None else peak / k}  # fmt: skip
-            except Exception as e:  # out of memory at large K, say: recorded, the next runs
-                out[f"{surrogate}@{k}"] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
+            for form in (None,) if k == 1 else CONV_FORMS:
+                key = f"{surrogate}@{k}" + (f"/{form}" if form else "")
+                if time.perf_counter() - start > budget_s:
+                    out[key] = {"skipped": "time budget"}
+                    continue
+                out[key] = _rate(recipe, dataset, k, steps, form)
         solo = out.get(f"{surrogate}@1", {}).get("cand_h")
         for k in ks[1:]:
-            row = out[f"{surrogate}@{k}"]
-            if solo and "cand_h" in row:
-                row["vs_solo"] = row["cand_h"] / solo
+            rows = {form: out[f"{surrogate}@{k}/{form}"] for form in CONV_FORMS}
+            for row in rows.values():
+                if solo and "cand_h" in row:
+                    row["vs_solo"] = row["cand_h"] / solo
+            measured = {form: row["cand_h"] for form, row in rows.items() if "cand_h" in row}
+            if measured:
+                out[f"{surrogate}@{k}/fastest"] = max(measured, key=measured.get)
     return {"steps_per_candidate": steps, "by_config": out}
+
+
+def _rate(recipe, dataset, k: int, steps: int, form: str | None) -> dict:
+    """Candidates/h of K at once (`form`: the wide model's) or of solo training (K = 1)."""
+    try:
+        _reset_peak()
+        trainer = make_trainer(
+            recipe.model, 10, recipe, 0 if k == 1 else k, form="auto" if k == 1 else "wide", wide_form=form
+        )
+        genomes = [LOSSES[i % len(LOSSES)] for i in range(k)]
+        trainer.run(dataset, genomes, list(range(k)), steps_per_epoch=steps)  # compile, first round
+        n = 2 if k == 1 else k
+        t0 = time.perf_counter()
+        trainer.run(dataset, [LOSSES[i % len(LOSSES)] for i in range(n)], list(range(100, 100 + n)),
+                    steps_per_epoch=steps)  # fmt: skip
+        wall = time.perf_counter() - t0
+        peak = _peak_mb()
+        return {
+            "cand_h": 3600 * n / wall,
+            "s_per_cand": wall / n,
+            "peak_mb_per_cand": None if peak is None else peak / k,
+        }
+    except Exception as e:  # out of memory at large K, say: recorded, the next runs
+        return {"error": f"{type(e).__name__}: {str(e)[:300]}"}
 
 
 def mixed_precision(tiny: bool) -> dict:

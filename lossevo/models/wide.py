@@ -14,11 +14,17 @@
   from its own seed state, as its solo model would; the classifier is one einsum over `[K, C, classes]`;
 - the output is `[K, B, classes]`.
 
-That is the wide form (`split=False`, the default with a GPU). On a CPU (`split=True`)
-the variables are the same but each layer runs per candidate on its own `[B, H, W, C]`
-tensor with its solo layer's ops, in Keras' execution order and under its solo layer's
-name (`_split_call`): a candidate's forward pass, gradients and BatchNorm statistics are
-then its solo model's bit for bit (tested), where the wide form agrees only to rounding.
+`form` (`wide_layers.FORMS`; None: `default_form()`, chosen per device by measurement):
+- "grouped" (the default with a GPU): that wide form, the convolutions cuDNN's grouped ones;
+- "patches": the same wide form, each grouped convolution computed as the candidates'
+  patches times their kernels in one batched matmul (gradients on a CPU too; rounds
+  otherwise than a convolution, so agrees with the solo models to rounding: tested);
+- "split" (the default on a CPU): the variables are the same but each layer runs per
+  candidate on its own `[B, H, W, C]` tensor with its solo layer's ops, in Keras'
+  execution order and under its solo layer's name (`layer_call`): a candidate's forward
+  pass, gradients and BatchNorm statistics are then its solo model's bit for bit (tested);
+  the "wide == solo" guarantee of `lossevo.training.wide` is this form's.
+`split=True`/`False` is the older spelling of "split"/"grouped".
 
 `load(slot, solo)` copies a solo model's weights (BatchNorm statistics included) into
 candidate `slot`; `spread(values)` spreads per-candidate values `[K]` (a mask, a step size)
@@ -39,9 +45,11 @@ from lossevo.models.wide_layers import (
     WideDense,
     WideDropout,
     WidePool,
+    batch_norm_fused,
     batch_norm_split,
     each_candidate,
-    grouped_conv_fast,
+    grouped_conv_fast,  # noqa: F401 (re-exported: the tests ask which form a device defaults to)
+    resolve_form,
 )
 
 WIDE_MODELS = ("convnet", "resnet9v2_small")  # the surrogates' models: tested wide
@@ -57,14 +65,14 @@ def _linear(layer: Any) -> bool:
     return getattr(layer, "activation", None) in (None, keras.activations.linear)
 
 
-def _wide_layer(layer: Any, k: int, split: bool) -> keras.layers.Layer:
+def _wide_layer(layer: Any, k: int, form: str) -> keras.layers.Layer:
     config = layer.get_config()
     if isinstance(layer, keras.layers.Conv2D):
         _check(layer.groups == 1 and tuple(layer.dilation_rate) == (1, 1), layer, "grouped or dilated")
         _check(layer.data_format == "channels_last" and _linear(layer), layer, "not channels_last and linear")
         _check(layer.kernel_regularizer is None, layer, "a kernel regularizer")
         return WideConv(k, layer.filters, layer.kernel_size, layer.strides, layer.padding, layer.use_bias,
-                        split)  # fmt: skip
+                        form)  # fmt: skip
     if isinstance(layer, keras.layers.Dense):
         _check(_linear(layer) and layer.kernel_regularizer is None, layer, "an activation or a regularizer")
         return WideDense(k, layer.units)
@@ -84,12 +92,15 @@ def _wide_layer(layer: Any, k: int, split: bool) -> keras.layers.Layer:
 class WideModel(keras.layers.Layer):
     """The wide form of the functional model `solo` for `k` candidates (see the module)."""
 
-    def __init__(self, solo: keras.Model, k: int, split: bool | None = None, **kwargs):
+    def __init__(
+        self, solo: keras.Model, k: int, split: bool | None = None, form: str | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         self.k, self.input_channels = k, int(solo.inputs[0].shape[-1])
-        self.split = (not grouped_conv_fast()) if split is None else bool(split)
+        self.form = resolve_form(form, split)
+        self.split = self.form == "split"
         self.image_shape = tuple(solo.inputs[0].shape[1:])
         self._input_id = id(solo.inputs[0])
         self._output_id = id(solo.outputs[0])
@@ -101,7 +112,7 @@ class WideModel(keras.layers.Layer):
                 continue
             node = op._inbound_nodes[0]  # functional models: one call per layer
             self.plan.append((index, [id(t) for t in node.input_tensors], id(node.output_tensors[0])))
-            self.wide_layers.append(_wide_layer(op, k, self.split))
+            self.wide_layers.append(_wide_layer(op, k, self.form))
             self.names.append(op.name)
         # The per-candidate form runs the layers in Keras' order (`Functional._run_through_graph`:
         # deepest nodes first), so its tape records a candidate's ops as the solo model's does.
@@ -110,50 +121,65 @@ class WideModel(keras.layers.Layer):
                       for node in solo._nodes_by_depth[depth] if id(node.operation) in index]  # fmt: skip
         if sorted(self.order) != list(range(len(self.plan))):
             raise ValueError(f"model {solo.name!r}: every layer must run exactly once")
-        split, self.split = self.split, False  # the wide form calls (so builds) every layer
+        self.split = False  # the wide form calls (so builds) every layer
         self(tf.zeros((1, *self.image_shape[:-1], self.input_channels * k)))
-        self.split = split
+        self.split = self.form == "split"
 
     def call(self, x, training=False):
         """`x` `[B, H, W, 3]` (shared) or `[B, H, W, K·3]`; returns `[K, B, classes]` float32."""
+        values = self._run(x, training)[self._output_id]
         if self.split:
-            return self._split_call(x, training)
-        values = {self._input_id: x}
-        for layer, (_, inputs, output) in zip(self.wide_layers, self.plan, strict=True):
-            args = [values[i] for i in inputs]
-            if isinstance(layer, keras.layers.Add):
-                values[output] = layer(args)
-            elif isinstance(layer, keras.layers.BatchNormalization | WideDropout):
-                values[output] = layer(args[0], training=training)
-            else:
-                values[output] = layer(args[0])
-        return tf.transpose(tf.cast(values[self._output_id], tf.float32), [1, 0, 2])
+            return tf.stack([tf.cast(p, tf.float32) for p in values])
+        return tf.transpose(tf.cast(values, tf.float32), [1, 0, 2])
 
-    def _split_call(self, x, training):
-        """The per-candidate form (CPUs): each layer maps a list of K tensors, candidate k's
-        by its solo layer's ops on its own `[B, H, W, C]` tensor, in Keras' execution order,
-        its ops named `…/candidate_k/<solo layer name>/…`. Grappler's arithmetic optimizer
-        orders the terms of a gradient sum (a tensor read by two layers: a residual block's
-        input) by op name, so these names give each candidate its solo graph's sums."""
-        xs = [x] * self.k if x.shape[-1] == self.input_channels else tf.split(x, self.k, axis=-1)
+    def _run(self, x, training, seen: list | None = None) -> dict:
+        """Every layer's output (by the solo model's tensor ids), the layers in Keras'
+        execution order; `seen` collects `(layer index, its inputs)` (`trace_values`)."""
+        if self.split:
+            x = [x] * self.k if x.shape[-1] == self.input_channels else tf.split(x, self.k, axis=-1)
         base = tf.get_current_name_scope()
-        values = {self._input_id: xs}
+        values = {self._input_id: x}
         for i in self.order:
-            layer, (_, inputs, output) = self.wide_layers[i], self.plan[i]
+            _, inputs, output = self.plan[i]
             args = [values[t] for t in inputs]
+            if seen is not None:
+                seen.append((i, args))
             # absolute scopes (trailing "/"), each entered once: never renamed `…_1`
             scopes = [f"{base}/candidate_{k}/{self.names[i]}/".lstrip("/") for k in range(self.k)]
+            values[output] = self.layer_call(i, args, training, scopes)
+        return values
+
+    def trace_values(self, x, training=False) -> list[tuple[int, list]]:
+        """`(layer index, its inputs)` of one forward pass in execution order (the profile's)."""
+        seen: list = []
+        self._run(x, training, seen)
+        return seen
+
+    def layer_call(self, i: int, args: list, training=False, scopes: list | None = None):
+        """Layer `i` on its inputs `args`. In the wide forms one tensor each; in the
+        per-candidate form ("split", CPUs) lists of K, candidate k's mapped by its solo
+        layer's ops on its own `[B, H, W, C]` tensor, its ops named
+        `…/candidate_k/<solo layer name>/…` (`scopes`). Grappler's arithmetic optimizer orders
+        the terms of a gradient sum (a tensor read by two layers: a residual block's input)
+        by op name, so these names give each candidate its solo graph's sums."""
+        layer = self.wide_layers[i]
+        if not self.split:
+            if isinstance(layer, keras.layers.Add):
+                return layer(args)
             if isinstance(layer, keras.layers.BatchNormalization):
-                values[output] = batch_norm_split(layer, args[0], scopes, training)
-            elif isinstance(layer, WideDropout):
-                values[output] = layer.split_call(args[0], scopes, training=training)
-            elif isinstance(layer, WideConv | WideDense | WidePool):
-                values[output] = layer.split_call(args[0], scopes)
-            elif isinstance(layer, keras.layers.Add):
-                values[output] = each_candidate(scopes, lambda *parts, layer=layer: layer(list(parts)), *args)
-            else:  # activations, pooling: Keras' own (stateless) layer on each candidate
-                values[output] = each_candidate(scopes, layer, args[0])
-        return tf.stack([tf.cast(p, tf.float32) for p in values[self._output_id]])
+                return batch_norm_fused(layer, args[0], training)
+            if isinstance(layer, WideDropout):
+                return layer(args[0], training=training)
+            return layer(args[0])
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return batch_norm_split(layer, args[0], scopes, training)
+        if isinstance(layer, WideDropout):
+            return layer.split_call(args[0], scopes, training=training)
+        if isinstance(layer, WideConv | WideDense | WidePool):
+            return layer.split_call(args[0], scopes)
+        if isinstance(layer, keras.layers.Add):
+            return each_candidate(scopes, lambda *parts, layer=layer: layer(list(parts)), *args)
+        return each_candidate(scopes, layer, args[0])  # activations, pooling: Keras' own (stateless) layers
 
     def candidate_axis(self, layer: keras.layers.Layer) -> int:
         """Where a layer's weights keep their candidates: axis 0 (`WideDense`, `WideDropout`) or blocks of

@@ -1,7 +1,8 @@
 """The layers of a wide population model (`lossevo.models.wide`): each holds all K
 candidates' variables, stacked on a leading candidate axis, and runs either as one wide
-op over `[B, H, W, K·C]` (`call`) or per candidate on its own `[B, H, W, C]` tensor with
-the solo layer's ops (`split_call`, under each candidate's scope)."""
+op over `[B, H, W, K·C]` (`call`; a convolution in one of the `FORMS`) or per candidate on
+its own `[B, H, W, C]` tensor with the solo layer's ops (`split_call`, under each
+candidate's scope)."""
 
 from __future__ import annotations
 
@@ -10,25 +11,53 @@ import contextlib
 import keras
 import tensorflow as tf
 
+FORMS = ("split", "grouped", "patches")  # how a wide model runs its convolutions (`WideModel`)
+
 
 def grouped_conv_fast() -> bool:
     """Whether a grouped convolution is one fast kernel here: cuDNN's on a GPU. TensorFlow's
     CPU kernels have no gradient for it and XLA's CPU form is slower than K convolutions,
-    so on a CPU the wide model runs per candidate (`WideModel(split=True)`)."""
+    so on a CPU the wide model runs per candidate (`WideModel(form="split")`)."""
     return bool(tf.config.list_logical_devices("GPU"))
 
 
+def default_form() -> str:
+    """The form a wide model takes unless told (measured, `benchmarks/profile_wide.py`): on a
+    GPU one grouped cuDNN convolution ("grouped"); on a CPU "split", the candidates' own
+    convolutions, which is also the form whose candidates equal their solo models bit for
+    bit. "patches" (patches and one batched matmul) has CPU gradients but is slower there
+    (extracting the patches costs more than the K convolutions); the device check measures
+    it against "grouped" on a GPU. TensorFlow's CPU grouped convolution has gradients but
+    lets a NaN candidate reach the others (`benchmarks/device_check.py --tiny`): "grouped"
+    is for GPUs only."""
+    return "grouped" if grouped_conv_fast() else "split"
+
+
+def resolve_form(form: str | None = None, split: bool | None = None) -> str:
+    """`form` checked, or the form `split` names (True: "split", False: "grouped"), or the default."""
+    if form is None:
+        return default_form() if split is None else ("split" if split else "grouped")
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
+    return form
+
+
 class WideConv(keras.layers.Layer):
-    """K convolutions of one shape as one (kernel `[h, w, in, K·out]`): a grouped
-    convolution (`split=False`, GPUs) or K convolutions of channel slices (`split=True`,
-    CPUs); the same values either way."""
+    """K convolutions of one shape as one (kernel `[h, w, in, K·out]`), by `form`: a grouped
+    convolution ("grouped", GPUs), K convolutions of channel slices ("split", CPUs), or the
+    patches of all K candidates' inputs contracted with their kernels in one batched matmul
+    ("patches", gradients on any device); the same values either way, up to rounding."""
 
     def __init__(self, k: int, filters: int, kernel_size, strides, padding: str, use_bias: bool,
-                 split: bool | None = None, **kwargs):  # fmt: skip
+                 form: str | None = None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.k, self.filters, self.kernel_size = k, filters, tuple(kernel_size)
         self.strides, self.padding, self.use_bias = tuple(strides), padding.upper(), use_bias
-        self.split = (not grouped_conv_fast()) if split is None else split
+        self.form = resolve_form(form)
+
+    @property
+    def split(self) -> bool:
+        return self.form == "split"
 
     def build(self, input_shape):
         shape = (*self.kernel_size, int(input_shape[-1]) // self.k, self.k * self.filters)  # built on K·in
@@ -37,17 +66,33 @@ class WideConv(keras.layers.Layer):
             if self.use_bias else None  # fmt: skip
 
     def call(self, x):
+        shared = x.shape[-1] == self.kernel.shape[-2]  # one batch for all: an ordinary conv to K·out channels
         if self.split:
-            shared = x.shape[-1] == self.kernel.shape[-2]
             return tf.concat(self.split_call([x] * self.k if shared else tf.split(x, self.k, axis=-1)), -1)
-        strides = (1, *self.strides, 1)
-        if x.shape[-1] == self.kernel.shape[-2]:  # one batch for all: an ordinary conv to K·out channels
-            y = tf.nn.conv2d(x, self.kernel, strides, self.padding)
+        if shared:
+            y = tf.nn.conv2d(x, self.kernel, (1, *self.strides, 1), self.padding)
+        elif self.form == "patches":
+            y = self._patches(x)
         else:
             y = keras.ops.conv(x, self.kernel, self.strides, self.padding.lower())
         return (
             y + self.bias if self.bias is not None else y
         )  # not BiasAdd: its fused CPU kernel has no groups
+
+    def _patches(self, x):
+        """`x` `[B, H, W, K·in]` → `[B, H', W', K·out]`: each candidate's patches
+        (`extract_patches` over `[K·B, H, W, in]`, ordered as the kernel's `[h, w, in]`) times its
+        kernel `[h·w·in, out]`, all K in one batched matmul."""
+        (h, w), cin, k, out = self.kernel_size, self.kernel.shape[-2], self.k, self.filters
+        _, rows, cols, _ = x.shape
+        by_candidate = tf.transpose(tf.reshape(x, [-1, rows, cols, k, cin]), [3, 0, 1, 2, 4])
+        patches = tf.image.extract_patches(tf.reshape(by_candidate, [-1, rows, cols, cin]), [1, h, w, 1],
+                                           [1, *self.strides, 1], [1, 1, 1, 1], self.padding)  # fmt: skip
+        _, rows, cols, depth = patches.shape
+        kernels = tf.transpose(tf.reshape(self.kernel, [depth, k, out]), [1, 0, 2])  # [K, h·w·in, out]
+        y = tf.matmul(tf.reshape(patches, [k, -1, depth]), kernels)  # [K, B·H'·W', out]
+        y = tf.transpose(tf.reshape(y, [k, -1, rows, cols, out]), [1, 2, 3, 0, 4])
+        return tf.reshape(y, [-1, rows, cols, k * out])
 
     def split_call(self, xs: list, scopes: list | None = None) -> list:
         """Candidate k's convolution of `xs[k]` `[B, H, W, in]`, as `keras.layers.Conv2D` computes it."""
@@ -172,3 +217,25 @@ def batch_norm_split(layer: keras.layers.BatchNormalization, xs: list, scopes: l
         return keras.ops.batch_normalization(x, mean, variance, layer.axis, beta, gamma, layer.epsilon)
 
     return each_candidate(scopes, normalize, xs, moments, gammas, betas)
+
+
+def batch_norm_fused(layer: keras.layers.BatchNormalization, x, training: bool):
+    """The wide BatchNorm `layer` on `x` `[B, H, W, K·C]` in one fused kernel (training mode;
+    else Keras' own call): per channel, so per candidate, as `BatchNormalization.call`
+    computes it up to rounding, with its moving averages of the batch's (biased) moments.
+    Three to four times faster on a CPU than Keras' moments and normalization over K·C channels."""
+    if not (training and layer.trainable) or x.shape.rank != 4:
+        return layer(x, training=training)
+    channels = x.shape[-1]
+    gamma = tf.cast(layer.gamma, tf.float32) if layer.scale else tf.ones([channels])
+    beta = tf.cast(layer.beta, tf.float32) if layer.center else tf.zeros([channels])
+    y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+        x, gamma, beta, epsilon=layer.epsilon, is_training=True
+    )
+    n = tf.cast(tf.size(x) // channels, variance.dtype)
+    variance = (
+        variance * (n - 1.0) / n
+    )  # the kernel returns the unbiased variance; Keras keeps the biased one
+    for var, value in ((layer.moving_mean, mean), (layer.moving_variance, variance)):
+        var.assign(tf.cast(var, value.dtype) * layer.momentum + value * (1.0 - layer.momentum))
+    return y

@@ -43,6 +43,7 @@ from lossevo.search.types import (
     task_time_limit,
 )
 
+START_ALLOWANCE = 120.0  # seconds: a fresh Ray worker starts and imports TensorFlow before the task runs
 QUIET_ENV = ("LOSSEVO_QUIET_TF", "TF_CPP_MIN_LOG_LEVEL")  # `lossevo._quiet`: TensorFlow's start-up lines
 
 
@@ -96,8 +97,9 @@ class RayExecutor(Closing):
       num_cpus: CPUs per task (Ray schedules as many tasks at once as resources allow).
       max_retries: re-runs of a task whose worker died.
       init_kwargs: more `ray.init` arguments (e.g. `num_cpus` for a local Ray).
-      time_limit: seconds a task may run before it is cancelled: "auto" (the factory's
-        `time_limit(1)`, none without one), a number, or None.
+      time_limit: seconds a task may run before it is cancelled, counted from its
+        submission: "auto" (the factory's `time_limit(1)` plus `START_ALLOWANCE` for the
+        fresh worker's start and TensorFlow's import; none without one), a number, or None.
       max_in_flight: evaluations (tasks) the search keeps running at once.
     """
 
@@ -198,7 +200,10 @@ class RayExecutor(Closing):
         return oversubscribed(self.max_in_flight, _ray().cluster_resources().get("CPU", 0), self.num_gpus)
 
     def _limit(self, factory: Any) -> float | None:
-        return task_time_limit(self.time_limit, factory, 1)
+        """The task's limit, counted from submission (Ray does not say when a task starts):
+        an "auto" limit gets `START_ALLOWANCE` on top for a fresh worker's start."""
+        limit = task_time_limit(self.time_limit, factory, 1)
+        return limit + START_ALLOWANCE if limit is not None and self.time_limit == "auto" else limit
 
     def close(self) -> None:
         if self._owns:

@@ -104,7 +104,7 @@ class BatchedTrainer:
 
     def __init__(self, model: str, num_classes: int, recipe: Recipe, population: int, jit_compile: bool | str = "auto",
                  image_size: tuple[int, int] | None = None, data: str = "auto",
-                 shuffle_buffer: int | None = None, form: str = "auto"):  # fmt: skip
+                 shuffle_buffer: int | None = None, form: str = "auto", wide_form: str | None = None):  # fmt: skip
         if data not in DATA_MODES:
             raise ValueError(f"data must be one of {', '.join(DATA_MODES)}, got {data!r}")
         if form not in FORMS:
@@ -130,6 +130,12 @@ class BatchedTrainer:
         self.recipe, self.shuffle_buffer = recipe, shuffle_buffer
         self._args = (model, num_classes, recipe, population)
         self._kwargs = {"jit_compile": jit_compile, "image_size": image_size}
+        if wide_form is not None:  # the wide model's convolution form (`models.wide_layers.FORMS`)
+            if self.form != "wide":
+                raise ValueError(
+                    f"wide_form={wide_form!r} is for a wide population; this one trains K copies"
+                )
+            self._kwargs["form"] = wide_form
         self._population: PopulationTrainer | WidePopulation | None = None
         self._resident: tuple[Any, ResidentStream] | None = None
 
@@ -221,10 +227,11 @@ class BatchedTrainer:
 
 def make_trainer(model: str, num_classes: int, recipe: Recipe, population: int = 0, jit_compile: bool | str = "auto",
                  image_size: tuple[int, int] | None = None, data: str = "auto", shuffle_buffer: int | None = None,
-                 form: str = "auto") -> SoloTrainer | BatchedTrainer:  # fmt: skip
+                 form: str = "auto", wide_form: str | None = None) -> SoloTrainer | BatchedTrainer:  # fmt: skip
     """A trainer of `recipe` (trained for its `steps`): one candidate at a time
-    (`population` 0) or K at once (`BatchedTrainer`: `form`, `data`)."""
+    (`population` 0) or K at once (`BatchedTrainer`: `form`, `data`, and `wide_form`, the
+    wide model's convolutions: None for the device's default)."""
     if population:
         return BatchedTrainer(model, num_classes, recipe, population, jit_compile, image_size, data,
-                              shuffle_buffer, form)  # fmt: skip
+                              shuffle_buffer, form, wide_form)  # fmt: skip
     return SoloTrainer(model, recipe, jit_compile, shuffle_buffer)

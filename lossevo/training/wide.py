@@ -15,16 +15,18 @@ frozen: its weights, BatchNorm statistics and moments are restored element-wise 
 select, so nothing of it, NaN included, reaches the others. Each candidate draws its solo
 run's dropout masks.
 
-On a CPU (`WideModel.split`) a candidate's step is its solo `fit` step bit for bit: the
-same ops on its own tensors, with the names that make Grappler sum its gradients in the
-same order (`WideModel._split_call`); weights, BatchNorm statistics and every epoch's
-validation accuracy then equal the solo run's exactly. This matters beyond rounding: a
+In the per-candidate form (`form="split"`, the CPU default; `WideModel`'s `form`: "split",
+"grouped" or "patches", None for the device's default) a candidate's step is its solo
+`fit` step bit for bit: the same ops on its own tensors, with the names that make Grappler
+sum its gradients in the same order (`WideModel.layer_call`); weights, BatchNorm
+statistics and every epoch's validation accuracy then equal the solo run's exactly. This matters beyond rounding: a
 convolution bias followed by BatchNorm has a true gradient of zero, so its computed
 gradient is rounding noise (about 1e-7, near Adam's ε), which Adam turns into steps of
 about the learning rate with a sign the rounding picks; training-mode BatchNorm cancels the
 bias, but its moving mean lags it, so another rounding gives another validation accuracy
 (the ConvNet surrogate, K = 4, 400 steps: up to 26 of 5,000 images) with the same training
-accuracy. The GPU form (one grouped convolution, BatchNorm over K·C channels) rounds
+accuracy. The wide forms ("grouped", the GPU default: one grouped convolution; "patches":
+patches and one batched matmul; both with one fused BatchNorm over K·C channels) round
 otherwise, so there a validation accuracy can differ by as much.
 
 Nothing traced depends on which genomes are loaded (`trace_counts`).
@@ -61,12 +63,12 @@ def wide_support(model: str, recipe: recipes_lib.Recipe) -> str | None:
 class WidePopulation(PopulationBase):
     """K candidates as one wide network, trained in one compiled step (module docstring).
 
-    Args: as `PopulationTrainer`'s.
+    Args: as `PopulationTrainer`'s; `form`: the wide model's (`WideModel`; None: the device's default).
     """
 
     def __init__(self, model: str, num_classes: int, recipe: recipes_lib.Recipe, population: int,
                  label_smoothing: float = 0.0, jit_compile: bool | str = "auto",
-                 image_size: tuple[int, int] | None = None):  # fmt: skip
+                 image_size: tuple[int, int] | None = None, form: str | None = None):  # fmt: skip
         if population < 1:
             raise ValueError(f"population must be >= 1, got {population}")
         reason = wide_support(model, recipe)
@@ -75,7 +77,7 @@ class WidePopulation(PopulationBase):
         self.model_name, self.num_classes, self.recipe = model, num_classes, recipe
         self.population, self.label_smoothing = population, float(label_smoothing)
         self.image_size = image_size
-        self.net = WideModel(self._build(0), population)
+        self.net = WideModel(self._build(0), population, form=form)
         self.weights = self.net.trainable_variables
         self.statistics = self.net.statistics  # BatchNorm's moving means and variances
         self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.weights]

@@ -139,6 +139,7 @@ def test_ray_executor_from_the_launcher(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     records = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
     evaluated = [r for r in records if r["type"] == "finished" and not r.get("cached")]
+    assert all("worker_pid" in r["info"] for r in evaluated), [r["info"] for r in evaluated]
     pids = [r["info"]["worker_pid"] for r in evaluated]
     assert len(evaluated) >= 3 and len(set(pids)) == len(pids)  # a fresh Ray worker process per task
     assert "1 iterations" in out.stdout

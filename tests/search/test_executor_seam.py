@@ -15,6 +15,7 @@ from lossevo.runs import Execution, run_search_setup
 from lossevo.search import execution, read_journal
 from lossevo.search.executors import Closing, LocalExecutor, evaluate
 from lossevo.search.process_executor import ProcessExecutor
+from lossevo.search.ray_executor import START_ALLOWANCE, RayExecutor
 from lossevo.search.types import Prebuilt, as_factory, check_time_limit, task_time_limit
 
 STUB = dict(fitness="stub", initial_fitness="stub", population_size=3, initial_size=6, tournament_size=2,
@@ -104,6 +105,11 @@ def test_one_time_limit_rule():
         with pytest.raises(ValueError, match="time_limit must be positive"):
             check_time_limit(bad)
     assert fitness.IsolatedFitness(factory, time_limit="auto").task_time_limit(2) == 70.0
+    ray = object.__new__(RayExecutor)  # its limit only: no Ray started
+    ray.time_limit = "auto"
+    assert ray._limit(factory) == factory.time_limit(1) + START_ALLOWANCE  # counted from submission
+    ray.time_limit = 45.0
+    assert ray._limit(factory) == 45.0
 
 
 def test_a_built_fitness_is_a_factory_of_itself():

@@ -18,7 +18,7 @@ WRAPPER = r"""
 import errno, os, runpy, sys
 root, fault, *argv = sys.argv[1:]
 if fault.startswith("full_after="):  # the disk fills after this many journal records
-    from lossevo.search import jsonl
+    from lossevo.store import jsonl
     append, written = jsonl.JsonlWriter.append, [0]
     def full(self, record):
         written[0] += 1
