@@ -104,10 +104,14 @@ class LocalExecutor(Closing):
         self.ask_size = self.max_in_flight = batch_size
         self._built = Built()
 
+    def fitness(self, fitness: Any) -> Fitness:
+        """The fitness a batch is evaluated with: here, the factory's, built once."""
+        return self._built(fitness)
+
     def submit(self, fitness: Any, genomes: Sequence[Any], seeds: Sequence[int]) -> cf.Future:
         future: cf.Future = cf.Future()
         try:
-            future.set_result(evaluate(self._built(fitness), genomes, seeds))
+            future.set_result(evaluate(self.fitness(fitness), genomes, seeds))
         except BaseException as e:  # the loop re-raises it where it waits
             future.set_exception(e)
         return future

@@ -12,18 +12,17 @@ be picklable and hashable (`FitnessFactory`); several share the one worker.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
 from lossevo.fitness.isolated import IsolatedFitness, WorkerPool
-from lossevo.search.executors import Closing, LocalExecutor, evaluate
+from lossevo.search.executors import LocalExecutor
 from lossevo.search.types import as_factory, check_time_limit
 
 
-class ProcessExecutor(Closing):
-    """The local executor's batches, evaluated in a recycled worker process (module doc).
+class ProcessExecutor(LocalExecutor):
+    """The local executor's batches, evaluated in a recycled worker process (module doc):
+    `LocalExecutor` with the fitness of each factory isolated.
 
     Args:
       batch_size: candidates asked and evaluated at once.
@@ -54,7 +53,7 @@ class ProcessExecutor(Closing):
 
     def __init__(self, batch_size: int = 1, recycle_every: int = 50, time_limit: float | str | None = "auto",
                  chunk_size: int = 1):  # fmt: skip
-        self.ask_size = self.max_in_flight = LocalExecutor(batch_size).ask_size  # the same check
+        super().__init__(batch_size)
         self.time_limit, self.chunk_size = check_time_limit(time_limit), chunk_size
         self.pool = WorkerPool(recycle_every)
         self._isolated: dict[Any, IsolatedFitness] = {}
@@ -66,14 +65,6 @@ class ProcessExecutor(Closing):
             self._isolated[factory] = IsolatedFitness(factory, self.pool, chunk_size=self.chunk_size,
                                                       time_limit=self.time_limit)  # fmt: skip
         return self._isolated[factory]
-
-    def submit(self, fitness: Any, genomes: Sequence[Any], seeds: Sequence[int]) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(evaluate(self.fitness(fitness), genomes, seeds))
-        except BaseException as e:  # the loop re-raises it where it waits
-            future.set_exception(e)
-        return future
 
     def close(self) -> None:
         self.pool.close()
