@@ -1,33 +1,39 @@
-"""What the launchers share: how a launcher ends on a user's error (one line, an exit
-status, no traceback). The dataset flags are in `data_flags`.
-
-Imported by the scripts beside it (their folder is on `sys.path` when they run). lossevo is
-imported inside the functions, so a bad flag is reported before TensorFlow loads.
+"""What the launchers share: flags defined from a table, and one line with an exit status
+for a user's error (`lossevo.runs.exits`). The dataset flags are in `data_flags`. lossevo is
+imported inside functions, so a bad flag is reported before TensorFlow loads.
 """
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import functools
 import os
 import sys
 
 from absl import app, flags
 
-EXIT_BAD_INPUT = 2  # a bad command or bad input (flags, data, run directory): nothing was written
-EXIT_RUN_DIRECTORY = EXIT_BAD_INPUT  # a run directory that cannot be used, a dataset that is not there
-EXIT_RESUME = (
-    1  # an error during the run (an evaluation error not about the loss, a full disk): fix it, run again
-)
-EXIT_EVALUATION = EXIT_RESUME
-EXIT_NO_RESULT = 3  # the search finished, but no candidate passed: no best loss to report
+EXIT_BAD_INPUT = 2  # lossevo.runs.exits.EXIT_BAD_INPUT, for the flag errors found before lossevo loads
+F = flags.FLAGS
+DEFINE = {int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string,
+          bool: flags.DEFINE_bool, list: flags.DEFINE_list}  # fmt: skip
 
 
-FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a full quota
+def define_all(table: dict) -> None:
+    """Defines a flag per `name: (type or list of choices, default, lower bound, help)`."""
+    for name, (kind, default, lower, text) in table.items():
+        if isinstance(kind, list):
+            flags.DEFINE_enum(name, default, kind, text)
+        else:
+            DEFINE[kind](name, default, text, **({} if lower is None else {"lower_bound": lower}))
 
 
-def flag_given(name: str) -> bool:
-    return flags.FLAGS[name].present
+@contextlib.contextmanager
+def as_usage(prefix: str = ""):
+    """A `ValueError` in the block (a bad setting, found before anything is written) is a usage error."""
+    try:
+        yield
+    except ValueError as e:
+        raise app.UsageError(f"{prefix}{e}") from None
 
 
 def fail(message: str, status: int) -> None:
@@ -38,41 +44,30 @@ def fail(message: str, status: int) -> None:
 
 
 def user_errors(main):
-    """Wraps a launcher's `main`: a usage error, a bad run directory or a missing dataset
-    ends with one line and exit status 2; an evaluation error that is not about the loss,
-    or a full disk, with status 1 and a note that the run resumes once it is fixed."""
+    """Wraps a launcher's `main`: a usage error, and every error `lossevo.runs.exits` names,
+    ends with one line and its exit status; other errors keep their traceback."""
 
     @functools.wraps(main)
     def wrapped(argv):
-        from lossevo.data.sources import DatasetUnavailableError
-        from lossevo.search.types import EvaluationError
-        from lossevo.store.errors import RunDirectoryError
-
         try:
+            if len(argv) > 1:
+                raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
             return main(argv)
         except app.UsageError as e:  # the message first and alone, not after the flags' help
             fail(f"{e} (see --help)", EXIT_BAD_INPUT)
-        except (RunDirectoryError, DatasetUnavailableError) as e:
-            fail(str(e), EXIT_RUN_DIRECTORY)
-        except EvaluationError as e:
-            fail(
-                f"an evaluation failed with an error that is not about the loss, so every candidate would: "
-                f"{e}. Nothing was recorded for it; fix the cause and run the same command again to resume.",
-                EXIT_EVALUATION,
-            )
-        except OSError as e:
-            if e.errno not in FULL:
+        except Exception as e:
+            from lossevo.runs.exits import user_error
+
+            known = user_error(e)
+            if known is None:
                 raise
-            where = f" writing {e.filename}" if e.filename else ""
-            fail(f"no space left on the device{where} ({e.strerror}): free some space, then run the same "
-                 "command again to resume; everything finished so far is kept", EXIT_RESUME)  # fmt: skip
+            fail(*known)
 
     return wrapped
 
 
 def parse_flags(argv: list[str]) -> list[str]:
-    """absl's flag parsing, a bad flag ending in one line and exit status 2 (absl prints the
-    message after its usage text, with status 1). `--help` works as in absl."""
+    """absl's flag parsing, a bad flag one line with exit status 2 (absl: after its usage, 1)."""
     try:
         return flags.FLAGS(argv)
     except flags.Error as e:
@@ -81,10 +76,8 @@ def parse_flags(argv: list[str]) -> list[str]:
 
 
 def run(main) -> None:
-    """`app.run` with `user_errors` and `parse_flags`. TensorFlow's start-up lines are kept
-    off the terminal in this process and its workers (`lossevo._quiet`; set
-    LOSSEVO_QUIET_TF=0 to see them) and its C++ logs below errors (TF_CPP_MIN_LOG_LEVEL=2),
-    unless the environment says otherwise."""
+    """`app.run` with `user_errors` and `parse_flags`; TensorFlow's start-up lines off the
+    terminal (`lossevo._quiet`, LOSSEVO_QUIET_TF=0 shows them), its C++ logs below errors."""
     os.environ.setdefault("LOSSEVO_QUIET_TF", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app.run(user_errors(main), flags_parser=parse_flags)

@@ -1,6 +1,6 @@
 r"""Paper 000 §3.1: random losses × augmentations on one surrogate; Kendall's tau between
 techniques (over all losses and over each pair's best K), average-linkage clusters, and a
-scatter of base against all.
+scatter of base against all (`lossevo.analysis.correlation_study`).
 
   python experiments/correlate.py --workdir=runs/corr --small
   python experiments/correlate.py --workdir=runs/corr --dataset=cifar10 --num_genomes=1000
@@ -11,44 +11,37 @@ Scores are appended to `scores.jsonl` as they finish (rerun to resume); results 
 
 from __future__ import annotations
 
-from absl import app, flags
-from common import run
+from absl import flags
+from common import F, as_usage, define_all, run
 from data_flags import data_spec
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "Output directory.", required=True)
-_N = flags.DEFINE_integer("num_genomes", 1000, "Random losses.", lower_bound=2)
-_AUGS = flags.DEFINE_list("augmentations", ["base", "cutout", "mixup", "randaug", "all"], "Techniques.")
-_SURROGATE = flags.DEFINE_string("surrogate", "resnet9v2_6m", "lossevo.fitness surrogate.")
-_BEST_K = flags.DEFINE_integer("best_k", 50, "Best-K intersection for the second tau.", lower_bound=2)
-_CLUSTERS = flags.DEFINE_integer("clusters", 4, "Number of clusters.", lower_bound=1)
-_SEED = flags.DEFINE_integer("seed", 0, "Seed of the random losses.", lower_bound=0)
-_SCALE = flags.DEFINE_float("scale", 1.0, "Multiply training steps.", lower_bound=0.0001)
-_SMALL = flags.DEFINE_bool(
-    "small", False, "Smoke run: 6 losses, base and all, ConvNet at smoke sizes (10% of the steps, batch 32), "
-    "cross-entropy scored beside them as a reference.",
-)  # fmt: skip
+flags.DEFINE_string("workdir", None, "Output directory.", required=True)
+# fmt: off
+STUDY = {  # flag: (type, default, lower bound, help); None: the study's (CorrelationStudy, smoke_study)
+    "num_genomes": (int, None, 2, "Random losses (default 1000)."),
+    "augmentations": (list, None, None, "Techniques (default base,cutout,mixup,randaug,all)."),
+    "surrogate": (str, None, None, "lossevo.fitness surrogate (default resnet9v2_6m)."),
+    "best_k": (int, None, 2, "Best-K intersection for the second tau (default 50)."),
+    "clusters": (int, None, 1, "Number of clusters (default 4)."),
+    "seed": (int, None, 0, "Seed of the random losses (default 0)."),
+    "scale": (float, None, 0.0001, "Multiply training steps (default 1)."),
+}
+# fmt: on
+define_all(STUDY)
+flags.DEFINE_bool("small", False, "Smoke run: 6 losses, base and all, ConvNet at smoke sizes (10% of the "
+                  "steps, batch 32), cross-entropy scored beside them as a reference.")  # fmt: skip
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from lossevo.analysis.correlation_study import (
-        CorrelationStudy,
-        report_lines,
-        run_correlation,
-        smoke_study,
-    )
+    from lossevo.analysis import correlation_study as cs
 
-    given = {name: getattr(flags.FLAGS, name) for name in ("num_genomes", "augmentations", "surrogate", "best_k",
-             "clusters", "seed", "scale") if flags.FLAGS[name].present or not _SMALL.value}  # fmt: skip
+    given = {name: F[name].value for name in STUDY if F[name].value is not None}
     if "augmentations" in given:
         given["augmentations"] = tuple(given["augmentations"])
-    try:
-        study = (smoke_study(**given) if _SMALL.value else CorrelationStudy(**given)).validate()
-    except ValueError as e:
-        raise app.UsageError(str(e)) from None
-    result = run_correlation(study, data_spec(num_test=10), _WORKDIR.value)
-    print("\n".join(report_lines(study, result, _WORKDIR.value)))
+    with as_usage():
+        study = (cs.smoke_study(**given) if F.small else cs.CorrelationStudy(**given)).validate()
+    result = cs.run_correlation(study, data_spec(num_test=10), F.workdir)
+    print("\n".join(cs.report_lines(study, result, F.workdir)))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ A name list is a Markdown table right after a `<!-- names: KEY -->` line, KEY on
 nothing else.
 """
 
+import functools
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -26,7 +29,6 @@ FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
 CITATION = re.compile(r"(?:docs/reference\.md|reference) §(\d+)(?:[–-](\d+))?")
 LAUNCHER = re.compile(r"experiments/(\w+)\.py")
 FLAG = re.compile(r"--([a-z][a-z0-9_]*)")
-DEFINED_FLAG = re.compile(r"flags\.DEFINE_\w+\(\s*\"(\w+)\"")
 
 
 def _plain(names) -> dict[str, set[str]]:
@@ -264,11 +266,15 @@ def test_reference_citations_in_docs_name_a_section(path):
     assert not re.search(r"reference\.md\s*\n\s*§", text), f"{_rel(path)}: a citation broken across lines"
 
 
+@functools.cache
 def _launcher_flags(name: str) -> set[str]:
-    source = (ROOT / "experiments" / f"{name}.py").read_text()
-    if "from data_flags import" in source:
-        source += (ROOT / "experiments" / "data_flags.py").read_text()
-    return set(DEFINED_FLAG.findall(source))
+    """The flags the launcher defines, as absl has them once its module is imported in a
+    fresh Python, which imports no TensorFlow (so a bad flag is reported at once)."""
+    code = ("import sys; sys.path.insert(0, 'experiments'); import importlib; from absl import flags; "
+            f"importlib.import_module({name!r}); print(' '.join(flags.FLAGS)); assert 'tensorflow' not in sys.modules")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return set(out.stdout.split())
 
 
 def _commands(text: str) -> list[str]:

@@ -26,4 +26,29 @@ def get(name: str) -> SearchSetup:
     return SEARCHES[name]()
 
 
-__all__ = ["SEARCHES", "SearchSetup", "get", "names"]
+DEFAULTS = {  # (representation, small) -> the setup a command without a name runs
+    ("graph", False): "paper_002",
+    ("tree", False): "paper_003",
+    ("graph", True): "small",
+    ("tree", True): "small_tree",
+}
+
+
+def resolve(name: str | None = None, small: bool = False, representation: str | None = None) -> SearchSetup:
+    """The setup a command names: `name`, or else the default of `representation` (default
+    "graph") at full or smoke size (`DEFAULTS`). A representation that is not the named
+    setup's is an error."""
+    if name is None:
+        name = DEFAULTS.get((representation or "graph", bool(small)))
+        if name is None:
+            raise ValueError(f"no default setup for representation {representation!r}; give a setup by name")
+    setup = get(name)
+    if representation is not None and setup.search.representation != representation:
+        raise ValueError(
+            f"representation {representation!r} contradicts the setup {name!r}, which searches "
+            f"{setup.search.representation} genomes"
+        )
+    return setup
+
+
+__all__ = ["DEFAULTS", "SEARCHES", "SearchSetup", "get", "names", "resolve"]

@@ -14,7 +14,7 @@ from typing import Any
 from lossevo.data.pipelines import technique_names
 from lossevo.data.spec import DataSpec
 from lossevo.fitness.pair import PairFactory
-from lossevo.fitness.plans import canonical_name
+from lossevo.fitness.plans import PAIRINGS, canonical_name
 from lossevo.fitness.stub import StubFactory
 from lossevo.fitness.surrogates import SurrogateFactory
 from lossevo.search import engines
@@ -69,11 +69,33 @@ class SearchSetup:
         rest = {k: v for k, v in changes.items() if k not in search_fields}
         return dataclasses.replace(self, search=dataclasses.replace(self.search, **search), **rest)
 
-    def override(self, **changes: Any) -> SearchSetup:
-        """`replace` with the rules a command's overrides follow: a field its engine links to
-        another follows it when only that one is given (`engines.linked_changes`: the GP
-        engine's generation 0 is its population), and `batched_k` raises `batch_size` to
-        at least K (K candidates are asked at once)."""
+    def override(
+        self, *, pairing: str | None = None, flip_rule: str | None = None, **changes: Any
+    ) -> SearchSetup:
+        """`replace` with the rules a command's overrides follow:
+
+        - `pairing` names a published (initial fitness, fitness) pair (`fitness.PAIRINGS`);
+          a fitness given by name wins over it;
+        - `flip_rule` sets the search space's option of that name;
+        - `pair_data` implies the "ce_pair" objective, and an "accuracy" objective given
+          alone drops the setup's pair data;
+        - a field its engine links to another follows it when only that one is given
+          (`engines.linked_changes`: the GP engine's generation 0 is its population);
+        - `batched_k` raises `batch_size` to at least K (K candidates are asked at once).
+        """
+        if pairing is not None:
+            if pairing not in PAIRINGS:
+                raise ValueError(f"unknown pairing {pairing!r}; known: {', '.join(PAIRINGS)}")
+            changes = {**dict(zip(("initial_fitness", "fitness"), PAIRINGS[pairing], strict=True)), **changes}
+        if flip_rule is not None:
+            changes["space"] = {**changes.get("space", self.search.space), "flip_rule": flip_rule}
+        if "pair_data" in changes:
+            changes["pair_data"] = tuple(changes["pair_data"])
+            changes.setdefault("objective", "ce_pair")
+        elif changes.get("objective") == "accuracy":
+            changes["pair_data"] = ()
+        if "seeds" in changes:
+            changes["seeds"] = tuple(changes["seeds"])
         representation = changes.get("representation", self.search.representation)
         probe = dataclasses.replace(self.search, representation=representation)
         changes = engines.linked_changes(probe, changes)
@@ -162,7 +184,7 @@ class SearchSetup:
         return tuple(
             SurrogateFactory.make(
                 name, spec.name, spec.kwargs(), scale=self.scale, augmentation=self.augmentation,
-                threshold_scale=self.threshold_scale, population=self.batched_k, batch_size=self.surrogate_batch,
+                threshold_scale=self.threshold_scale, batched_k=self.batched_k, batch_size=self.surrogate_batch,
             )
             for spec in self.datasets()
         )  # fmt: skip

@@ -24,6 +24,7 @@ import dataclasses
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,50 @@ class DataSpec:
 
     def load(self) -> ImageDataset:
         return load(self.name, **self.kwargs())
+
+    @classmethod
+    def parse(cls, text: str, data_dir: str | None = None, synthetic_train: int = 2000,
+              num_validation: int = 500, num_test: int = 500) -> DataSpec:  # fmt: skip
+        """A dataset named in one word, as a command's `--pair_data` names it: `NAME` (a
+        tensorflow-datasets name, read from `data_dir`; `synthetic` at `synthetic_train`
+        training images), `npz:FILE` or `image_folder:FOLDER` (resized to 32×32). Not
+        validated: call `validate`."""
+        name, _, path = text.partition(":")
+        if name == "synthetic" and not path:
+            return synthetic(synthetic_train, num_validation, num_test)
+        return cls(name, path or None, data_dir if name in TFDS_SOURCES else None,
+                   (32, 32) if name == "image_folder" else None)  # fmt: skip
+
+    @classmethod
+    def from_options(
+        cls,
+        name: str | None = None,
+        path: str | None = None,
+        data_dir: str | None = None,
+        image_size: Sequence[int | str] | None = None,
+        synthetic_train: int = 2000,
+        num_validation: int = 500,
+        num_test: int = 500,
+    ) -> DataSpec:
+        """The dataset a command's options name (`--dataset`, `--data_path`, `--data_dir`,
+        `--image_size`; default: the synthetic set at `synthetic_train` training images).
+        Raises `ValueError` for a combination that names no dataset; not validated."""
+        name = name or "synthetic"
+        size = None
+        if image_size is not None:
+            try:
+                size = tuple(int(v) for v in image_size)
+            except ValueError:
+                size = ()
+            if len(size) != 2 or min(size) < 8:
+                raise ValueError(
+                    f"image_size (--image_size) wants H,W of at least 8 each, got {','.join(map(str, image_size))}"
+                )
+        if name == "synthetic":
+            if path or data_dir or size:
+                raise ValueError("the synthetic dataset takes no --data_path, --data_dir or --image_size")
+            return synthetic(synthetic_train, num_validation, num_test)
+        return cls(name, path, data_dir, size)
 
 
 def synthetic(num_train: int = 2000, num_validation: int = 500, num_test: int = 500) -> DataSpec:

@@ -198,8 +198,8 @@ class IsolatedFitness:
       pool: the worker pool (default: a new one with `recycle_every`).
       name: the fitness name (journal and cache key; default `factory.name`).
       recycle_every: for the default pool (counted in tasks).
-      chunk_size: candidates per task (1: a dying worker fails one candidate; K for a
-        `SurrogateFitness` of population K, which trains a task's candidates at once).
+      batched_k: candidates per task (0 or 1: one, so a dying worker fails one candidate;
+        K for a `SurrogateFitness(batched_k=K)`, which trains a task's candidates at once).
       time_limit: seconds a task may run before its worker is killed and its candidates
         fail: "auto" (the factory's `time_limit(candidates)`, or none if it has none), a
         number, or None (no limit).
@@ -211,7 +211,7 @@ class IsolatedFitness:
         pool: WorkerPool | None = None,
         name: str | None = None,
         recycle_every: int = 50,
-        chunk_size: int = 1,
+        batched_k: int = 0,
         time_limit: float | str | None = "auto",
     ):
         if not isinstance(factory, Hashable):
@@ -226,7 +226,7 @@ class IsolatedFitness:
         self.factory = factory
         self.name = name if name is not None else factory.name
         self.pool = pool if pool is not None else WorkerPool(recycle_every)
-        self.chunk_size = chunk_size
+        self.batched_k = batched_k
         self.time_limit = check_time_limit(time_limit)
 
     def task_time_limit(self, candidates: int) -> float | None:
@@ -238,8 +238,9 @@ class IsolatedFitness:
         if len(genomes) != len(seeds):
             raise ValueError(f"{len(genomes)} genomes but {len(seeds)} seeds")
         out = []
-        for i in range(0, len(genomes), self.chunk_size):
-            chunk = list(genomes[i : i + self.chunk_size])
+        size = max(1, self.batched_k)
+        for i in range(0, len(genomes), size):
+            chunk = list(genomes[i : i + size])
             chunk_seeds = [int(s) for s in seeds[i : i + len(chunk)]]
             try:
                 out += self.pool.run(

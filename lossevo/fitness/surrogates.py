@@ -1,5 +1,5 @@
 """The papers' surrogates evaluated on a dataset: `SurrogateFitness` trains each candidate
-through every stage of its plan (`plans`), one at a time or K at once (`population`), and
+through every stage of its plan (`plans`), one at a time or K at once (`batched_k`), and
 judges each stage by the one stage rule (`rules.judge_stage`); `SurrogateFactory` builds one
 from plain values in a worker process.
 """
@@ -40,10 +40,10 @@ class SurrogateFitness:
       threshold_scale: multiply the early-stopping thresholds (they are calibrated for
         the papers' budgets; a scaled-down smoke run learns less by its checkpoints).
       batch_size: override every stage's batch size (smoke runs on a CPU).
-      population: train K candidates at once (0: one at a time), genomes the interpreted
+      batched_k: train K candidates at once (0: one at a time), genomes the interpreted
         loss encodes (graphs): one wide network where the stage's model has a wide form,
         else K copies in one compiled step (`form`: "auto", "wide", "copies").
-      data: with a population: "auto" (the split in memory where the stream is the same
+      data: with `batched_k`: "auto" (the split in memory where the stream is the same
         for every seed, else "candidate"), "resident", "candidate" (each candidate the
         stream of its seed: results equal training alone) or "shared" (one stream; named
         `...+shared_data`).
@@ -62,27 +62,27 @@ class SurrogateFitness:
         jit_compile: bool | str = "auto",
         threshold_scale: float = 1.0,
         batch_size: int | None = None,
-        population: int = 0,
+        batched_k: int = 0,
         data: str = "auto",
         shuffle_buffer: int | None = None,
         form: str = "auto",
     ):
         self.spec = get_spec(name)
         per_run = [st for st in self.spec.stages if st.per_candidate]
-        if population and per_run:
+        if batched_k and per_run:
             raise ValueError(
                 f"surrogate {self.spec.name!r} trains each candidate on splits and runs of its own; "
-                "train it one candidate at a time (population 0, --batched_k=0)"
+                "train it one candidate at a time (batched_k=0)"
             )
         self.splits = RandomSplits(dataset) if per_run else None
-        shared = "+shared_data" if population and data == "shared" else ""
+        shared = "+shared_data" if batched_k and data == "shared" else ""
         self.name = fitness_name(self.spec.name, augmentation) + shared
-        self.dataset, self.scale, self.population = dataset, scale, population
+        self.dataset, self.scale, self.batched_k = dataset, scale, batched_k
         self.augmentation, self.jit_compile = augmentation, jit_compile
         self.threshold_scale = threshold_scale
         self.plans = plan_stages(self.spec, scale, threshold_scale, augmentation, batch_size, dataset.name)
         self.trainers = [
-            make_trainer(plan.model, dataset.num_classes, plan.recipe, population, jit_compile, dataset.image_size,
+            make_trainer(plan.model, dataset.num_classes, plan.recipe, batched_k, jit_compile, dataset.image_size,
                          data, shuffle_buffer, form)
             for plan in self.plans
         ]  # fmt: skip
@@ -175,7 +175,7 @@ class SurrogateFactory:
     augmentation: str | None = None
     jit_compile: bool | str = "auto"
     threshold_scale: float = 1.0
-    population: int = 0  # K > 0: a `SurrogateFitness` training K candidates at once
+    batched_k: int = 0  # K > 0: a `SurrogateFitness` training K candidates at once
     batch_size: int | None = None  # override every stage's batch (smoke runs)
 
     @classmethod
@@ -200,4 +200,4 @@ class SurrogateFactory:
     def __call__(self) -> SurrogateFitness:
         dataset = _load_cached(self.dataset, self.dataset_kwargs)
         return SurrogateFitness(self.surrogate, dataset, self.scale, self.augmentation, self.jit_compile,
-                                self.threshold_scale, self.batch_size, self.population)  # fmt: skip
+                                self.threshold_scale, self.batch_size, self.batched_k)  # fmt: skip

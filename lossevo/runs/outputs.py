@@ -15,9 +15,12 @@ import math
 import os
 from typing import Any
 
+import numpy as np
+
 from lossevo.figures import plot_phenotypes, plot_progress, plot_surface
 from lossevo.runs.rundir import best_candidates, load_run
 from lossevo.store.errors import RunDirectoryError
+from lossevo.store.jsonl import read_results
 
 OUTPUTS = ("population.jsonl", "best.json", "progress.png", "best_phenotypes.png")
 TENSORBOARD = "tb"
@@ -59,6 +62,20 @@ def best_ever(workdir: str) -> dict[str, Any] | None:
     return _best_record(best_candidates(workdir, 1))
 
 
+def summary_lines(workdir: str, engine: Any, best: dict[str, Any] | None) -> list[str]:
+    """What a finished search reports: the best loss ever found (`best`, from `best_ever`),
+    the final population's best when the best ever aged out, and the iterations run."""
+    lines = []
+    if best is not None:
+        lines.append(f"best fitness {best['fitness']:.4f} (the best ever found): {best['formula']}")
+        final = engine.best()
+        if final.genome.hash_hex != best["hash"]:
+            lines.append(f"the final population's best: {final.fitness:.4f} (the best ever aged out)")
+    skipped = engine.skipped_iterations
+    lines.append(f"{len(engine.history)} iterations ({skipped} skipped); results in {workdir}/")
+    return lines
+
+
 def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] | None:
     """Writes the files above from a finished engine; returns the best ever (`best_ever`),
     None when no candidate passed (then no `best.json`)."""
@@ -83,11 +100,20 @@ def write_outputs(workdir: str, engine: Any, dpi: int = 110) -> dict[str, Any] |
     return best
 
 
+def ce_band(results_path: str, loss: str = "cross_entropy") -> tuple[float, float] | None:
+    """Mean and standard deviation of `loss`'s accuracies in an evaluation's results file
+    (`experiments/evaluate.py`'s `results.jsonl`), or None when it has no run of it."""
+    runs = [
+        r.get("accuracy", r.get("test_accuracy")) for r in read_results(results_path) if r["loss"] == loss
+    ]
+    return (float(np.mean(runs)), float(np.std(runs))) if runs else None
+
+
 def write_run_figures(run_dir: str, out: str, top: int = 3, ce_band: tuple[float, float] | None = None,
                       dpi: int = 110) -> list[str]:  # fmt: skip
     """The figures of a run directory (docs/reference.md §11), read-only (a running search's so far):
-    progress (with a CE band), the best `top` losses' phenotypes (normalised and raw) and
-    their 3-D surfaces and differences to CE. Returns the files written."""
+    progress (with a CE band: `ce_band`), the best `top` losses' phenotypes (normalised and
+    raw) and their 3-D surfaces and differences to CE. Returns the files written."""
     run = load_run(run_dir)
     os.makedirs(out, exist_ok=True)
     written = []
@@ -97,7 +123,7 @@ def write_run_figures(run_dir: str, out: str, top: int = 3, ce_band: tuple[float
         written.append(name)
 
     save(plot_progress(run.engine.history, ce_band), "progress.png")
-    best = best_candidates(run_dir, top)
+    best = run.best(top)
     named = {f"{h[:8]} ({f:.3f})": g for h, (g, f) in best.items()}
     save(plot_phenotypes(named), "phenotypes.png")
     save(plot_phenotypes(named, normalized=False), "phenotypes_raw.png")

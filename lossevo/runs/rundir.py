@@ -8,16 +8,16 @@ journal of lossevo's first build all read the same way.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Any
 
 from lossevo.search import engines
 from lossevo.search.config import SearchConfig, make_engine
-from lossevo.search.journal import RecordType, journal_path, read_journal
+from lossevo.search.journal import journal_path, read_journal
 from lossevo.search.replay import replay
-from lossevo.space.errors import GenomeError
+from lossevo.search.types import Candidate
 from lossevo.space.protocol import Genome
-from lossevo.space.registry import genome_from_dict
 from lossevo.store.errors import CorruptJournalError
 from lossevo.store.jsonl import append_result, read_results
 
@@ -28,17 +28,30 @@ __all__ = ["Run", "append_result", "best_candidates", "load_run", "read_results"
 
 @dataclasses.dataclass
 class Run:
-    """A run directory as its journal records it: the configuration, the records, and the
-    engine replayed to where the run stands (`finished` when it reached its end)."""
+    """A run directory as its journal records it: the configuration, the records, the
+    engine replayed to where the run stands (`finished` when it reached its end), and every
+    finished candidate with its `finished` record, as the replay met them."""
 
     path: str
     config: SearchConfig
     records: list[dict[str, Any]]
     engine: Any
+    evaluated: list[tuple[Candidate, dict[str, Any]]] = dataclasses.field(default_factory=list)
 
     @property
     def finished(self) -> bool:
         return bool(self.engine.done)
+
+    def best(self, k: int, stages: tuple[str, ...] = SURROGATE_STAGES) -> dict[str, tuple[Genome, float]]:
+        """The best `k` distinct losses (by genome hash) evaluated in `stages` (default: with
+        the search's fitness) over the whole run: hash -> (genome, fitness), best first (ties
+        by hash); genomes of any kind, as the replayed engine made them."""
+        best: dict[str, tuple[Genome, float]] = {}
+        for c, record in self.evaluated:
+            h, fitness = record["hash"], record["fitness"]
+            if c.stage in stages and fitness is not None and fitness > best.get(h, (None, -math.inf))[1]:
+                best[h] = (c.genome, fitness)
+        return {h: best[h] for h in sorted(best, key=lambda h: (-best[h][1], h))[:k]}
 
 
 def _journal(run_dir: str) -> str:
@@ -51,7 +64,8 @@ def _journal(run_dir: str) -> str:
 
 
 def load_run(run_dir: str) -> Run:
-    """Reads and replays a run directory's journal (nothing is trained or written)."""
+    """Reads and replays a run directory's journal (nothing is trained or written); the
+    records are the replay's (a schema-1 journal's in schema 2)."""
     path = _journal(run_dir)
     records, _ = read_journal(path)
     if not records:
@@ -62,28 +76,12 @@ def load_run(run_dir: str) -> Run:
     except (KeyError, TypeError, ValueError) as e:
         raise CorruptJournalError(f"{path}: the run header's configuration cannot be read ({e})") from None
     engine = make_engine(config)
-    replay(path, records, engine, config.batch_size)
-    return Run(path, config, records, engine)
+    state = replay(path, records, engine, config.batch_size, config.to_json())
+    return Run(path, config, state.records, engine, state.finished)
 
 
 def best_candidates(
     run_dir: str, k: int, stages: tuple[str, ...] = SURROGATE_STAGES
 ) -> dict[str, tuple[Genome, float]]:
-    """The best `k` distinct losses (by genome hash) evaluated with the search's fitness over
-    the whole run: hash -> (genome, fitness). Genomes of any kind are decoded by `kind`."""
-    path = _journal(run_dir)
-    records, _ = read_journal(path)
-    started = {r["candidate"]: r for r in records if r["type"] == RecordType.STARTED.value}
-    genomes = {r["hash"]: r["genome"] for r in started.values()}
-    best: dict[str, float] = {}
-    for r in records:
-        if r["type"] != RecordType.FINISHED.value or r["fitness"] is None:
-            continue
-        stage = r.get("stage") or started.get(r["candidate"], {}).get("stage")
-        if stage in stages and r["fitness"] > best.get(r["hash"], float("-inf")):
-            best[r["hash"]] = r["fitness"]
-    top = sorted(best, key=lambda h: (-best[h], h))[:k]
-    try:
-        return {h: (genome_from_dict(genomes[h]), best[h]) for h in top}
-    except (KeyError, GenomeError) as e:
-        raise CorruptJournalError(f"{path}: cannot rebuild genome {e}") from None
+    """`Run.best` of the run directory, read through the one replay (`load_run`)."""
+    return load_run(run_dir).best(k, stages)

@@ -24,7 +24,6 @@ from lossevo.configs.setup import STUB, SearchSetup
 from lossevo.runs.baselines import ce_baselines
 from lossevo.runs.outputs import TENSORBOARD, check_output_paths, write_outputs
 from lossevo.search import execution as executors
-from lossevo.search.journal import journal_path, read_journal
 from lossevo.search.loop import ERROR_POLICIES, run_search
 from lossevo.search.report import SearchReport, stage_sizes
 from lossevo.search.types import check_time_limit
@@ -144,8 +143,7 @@ def run_search_setup(
     config = setup.journal_config()
     check_output_paths(workdir, execution.tensorboard)
     with RunLock(workdir):
-        done, _ = read_journal(journal_path(workdir))
-        report = SearchReport(stage_sizes(config), config.iterations, stream, done=done)
+        report = SearchReport(stage_sizes(config), config.iterations, stream)
         writer, scalars = _scalars(workdir) if execution.tensorboard else (None, None)
 
         def on_iteration(engine: Any, row: dict[str, Any]) -> None:
@@ -163,7 +161,7 @@ def run_search_setup(
                 initial = _fitness(setup, names[0], executor, workdir, stream) if len(names) > 1 else fitness
                 engine = run_search(workdir, config, initial, fitness, executor, on_iteration=on_iteration,
                                     on_result=report.on_result, on_started=report.on_started,
-                                    on_error=execution.on_error)  # fmt: skip
+                                    on_resumed=report.on_resumed, on_error=execution.on_error)  # fmt: skip
         finally:
             report.close()
             with contextlib.suppress(Exception):

@@ -98,6 +98,7 @@ def run_search(
     on_result: Callable[[dict], None] | None = None,
     on_error: str = "stop",
     on_started: Callable[[dict], None] | None = None,
+    on_resumed: Callable[[list[dict]], None] | None = None,
 ) -> Any:
     """Runs (or resumes) a search in `workdir`; returns the finished engine.
 
@@ -109,6 +110,8 @@ def run_search(
       on_iteration: called with `(engine, row)` after each finished iteration.
       on_result: called with each new `finished` record (all stages, cache hits included).
       on_started: called with each new `started` record (a candidate sent to evaluation).
+      on_resumed: called once, before any evaluation, with the journal's records as the one
+        replay read them (empty for a new run): where a resumed run stands.
       on_error: an `EvaluationError` (not about the loss) stops the search ("stop"; fix
         it and run again to resume) or fails that evaluation's candidates ("record").
     """
@@ -125,16 +128,20 @@ def run_search(
 
         journal = Journal(journal_path(workdir), listener)
         try:
-            return _Loop(journal, config, initial_fitness, fitness, executor, on_iteration, on_error).run()
+            return _Loop(
+                journal, config, initial_fitness, fitness, executor, on_iteration, on_error, on_resumed
+            ).run()
         finally:
             journal.close()
 
 
 class _Loop:
-    def __init__(self, journal, config, initial_fitness, fitness, executor, on_iteration, on_error):
+    def __init__(
+        self, journal, config, initial_fitness, fitness, executor, on_iteration, on_error, on_resumed
+    ):
         self.journal, self.config, self.executor = journal, config, executor
         self.initial_fitness, self.fitness = initial_fitness, fitness
-        self.on_iteration, self.on_error = on_iteration, on_error
+        self.on_iteration, self.on_error, self.on_resumed = on_iteration, on_error, on_resumed
         self.futures: dict[cf.Future, tuple[list[Candidate], Fitness]] = {}
         self.reported = 0
 
@@ -191,10 +198,12 @@ class _Loop:
 
     def run(self) -> Any:
         open_run(self.journal, self.config)
-        self.cache = fitness_cache(self.journal.records)
         self.engine = make_engine(self.config)
         state = replay(self.journal.path, self.journal.records, self.engine, self.config.batch_size,
                        self.config.to_json())  # fmt: skip
+        self.cache = fitness_cache(state.records)
+        if self.on_resumed is not None:
+            self.on_resumed(state.records)
         if self.journal.schema_version < 2:  # lossevo's first build: every ask made explicit
             self.journal.rewrite(state.records)
         self.submit(list(state.open.values()), state.started)  # asked before the stop: run again

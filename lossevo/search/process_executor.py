@@ -6,7 +6,7 @@ task that times the evaluation only (`lossevo.fitness.isolated.WorkerPool`).
     with ProcessExecutor(batch_size=4, recycle_every=50, time_limit="auto") as executor:
         run_search(workdir, config, SurrogateFactory(...), SurrogateFactory(...), executor)
 
-A task is `chunk_size` candidates (K for a fitness that trains K at once). Factories must
+A task is `batched_k` candidates (K for a fitness that trains K at once; 0: one). Factories must
 be picklable and hashable (`FitnessFactory`); several share the one worker.
 """
 
@@ -28,7 +28,7 @@ class ProcessExecutor(LocalExecutor):
       batch_size: candidates asked and evaluated at once.
       recycle_every: tasks per worker process.
       time_limit: seconds per task: "auto" (the factory's `time_limit(n)`), a number, or None.
-      chunk_size: candidates per task.
+      batched_k: candidates trained at once, a task's size (0: one).
     """
 
     wait_all, isolated = True, True
@@ -49,12 +49,12 @@ class ProcessExecutor(LocalExecutor):
 
     @classmethod
     def from_options(cls, batch_size: int, options: Options) -> ProcessExecutor:
-        return cls(batch_size, options.recycle_every, options.time_limit, max(1, options.batched_k))
+        return cls(batch_size, options.recycle_every, options.time_limit, options.batched_k)
 
     def __init__(self, batch_size: int = 1, recycle_every: int = 50, time_limit: float | str | None = "auto",
-                 chunk_size: int = 1):  # fmt: skip
+                 batched_k: int = 0):  # fmt: skip
         super().__init__(batch_size)
-        self.time_limit, self.chunk_size = check_time_limit(time_limit), chunk_size
+        self.time_limit, self.batched_k = check_time_limit(time_limit), batched_k
         self.pool = WorkerPool(recycle_every)
         self._isolated: dict[Any, IsolatedFitness] = {}
 
@@ -62,7 +62,7 @@ class ProcessExecutor(LocalExecutor):
         """The isolated fitness of a factory (one per factory, all on the one worker)."""
         factory = as_factory(fitness)
         if factory not in self._isolated:
-            self._isolated[factory] = IsolatedFitness(factory, self.pool, chunk_size=self.chunk_size,
+            self._isolated[factory] = IsolatedFitness(factory, self.pool, batched_k=self.batched_k,
                                                       time_limit=self.time_limit)  # fmt: skip
         return self._isolated[factory]
 

@@ -27,11 +27,13 @@ _RUN, _ASK, _STARTED, _FINISHED = (t.value for t in RecordType)
 @dataclasses.dataclass
 class Replayed:
     """Where the replay left the run: candidates asked but not finished (in ask order), the
-    `started` records of those that were started, and the journal's records in schema 2
-    (with the asks a schema-1 journal left implicit, for `Journal.rewrite`)."""
+    `started` records of those that were started, every finished candidate with its
+    `finished` record (in journal order), and the journal's records in schema 2 (with the
+    asks a schema-1 journal left implicit, for `Journal.rewrite`)."""
 
     open: dict[int, Candidate] = dataclasses.field(default_factory=dict)
     started: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    finished: list[tuple[Candidate, dict[str, Any]]] = dataclasses.field(default_factory=list)
     records: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
@@ -75,6 +77,7 @@ class _Replay:
         else:
             del self.state.open[c.id]
             self.state.started.pop(c.id, None)
+            self.state.finished.append((c, record))
             self.engine.tell([(c, record["fitness"])])
 
 

@@ -92,7 +92,8 @@ class SearchReport:
       iterations: evolution iterations (or generations) of the run.
       stream: where to write (default stdout).
       bar: force the progress bar on or off (default: on a terminal).
-      done: the journal records of a resumed run, so counts and bars start where it stopped.
+      done: the journal records of a resumed run, so counts and bars start where it stopped
+        (or later, by `on_resumed`).
     """
 
     def __init__(
@@ -104,16 +105,22 @@ class SearchReport:
         done: Iterable[dict[str, Any]] = (),
     ):
         self.sizes, self.iterations, self.stream, self.bar = dict(stage_sizes), iterations, stream, bar
-        done = list(done)
         self.counts: dict[str, StageCount] = collections.defaultdict(StageCount)
         self._previous = {stage: 0 for stage in self.sizes}
+        self._progress: Progress | None = None
+        self._stage: str | None = None
+        self._closed: set[str] = set()
+        self._iterations_seen = 0  # the loop reports a resumed run's earlier rows first
+        self.on_resumed(done)
+
+    def on_resumed(self, done: Iterable[dict[str, Any]]) -> None:
+        """The journal's records where a resumed run stands (`run_search(on_resumed=...)`):
+        counts and bars start there, and a line says what was done before."""
+        done = list(done)
         for record in done:
             if record.get("type") == "finished" and record.get("stage") in self._previous:
                 self._previous[record["stage"]] += 1
-        self._progress: Progress | None = None
-        self._stage: str | None = None
-        self._closed: set[str] = {s for s, n in self._previous.items() if n >= self.sizes[s]}
-        self._iterations_seen = 0  # the loop reports a resumed run's earlier rows first
+        self._closed |= {s for s, n in self._previous.items() if n >= self.sizes[s]}
         resumed = resumed_line(done)
         if resumed is not None:
             self._line(resumed)

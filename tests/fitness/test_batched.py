@@ -115,7 +115,7 @@ def test_early_stop_deactivates_and_refills(trainer, dataset):
 
 @pytest.mark.slow
 def test_fitness_nan_candidate_fails_alone(dataset):
-    fitness = SurrogateFitness("convnet", dataset, population=3, scale=0.001, jit_compile=False,
+    fitness = SurrogateFitness("convnet", dataset, batched_k=3, scale=0.001, jit_compile=False,
                                threshold_scale=0.0, shuffle_buffer=BUFFER)  # fmt: skip
     with_nan = fitness.evaluate([catalog.CROSS_ENTROPY, catalog.C1, catalog.BAIKAL], [7, 8, 9])
     # C1 is infinite from the first step: the copy stops at once, and keeps the validation
@@ -137,7 +137,7 @@ def test_fitness_nan_candidate_fails_alone(dataset):
     strict = SurrogateFitness(
         "convnet",
         dataset,
-        population=3,
+        batched_k=3,
         scale=0.001,
         jit_compile=False,
         threshold_scale=10.0,
@@ -153,7 +153,7 @@ def test_two_stage_surrogate_matches_the_solo_fitness(dataset):
     # resnet_rand_aug: a 32 px pre-check, then 80 px RandAugment; the same plans (steps,
     # epochs) and, up to oneDNN rounding on 40 validation images, the same fitness.
     kwargs = {"scale": 0.001, "jit_compile": False, "threshold_scale": 0.0}
-    batched = SurrogateFitness("resnet_rand_aug", dataset, population=2, **kwargs)
+    batched = SurrogateFitness("resnet_rand_aug", dataset, batched_k=2, **kwargs)
     solo = SurrogateFitness("resnet_rand_aug", dataset, **kwargs)
     genomes, seeds = [catalog.CROSS_ENTROPY, catalog.NEUROLOSS1], [4, 6]
     got, want = batched.evaluate(genomes, seeds), solo.evaluate(genomes, seeds)

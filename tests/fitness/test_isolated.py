@@ -62,7 +62,7 @@ def test_results_equal_in_process_and_workers_are_recycled():
 @pytest.mark.slow
 def test_chunks_of_candidates_per_task():
     with WorkerPool(recycle_every=1) as pool:  # a new worker per task
-        results = IsolatedFitness(StubFactory(), pool, chunk_size=2).evaluate(GENOMES, range(5))
+        results = IsolatedFitness(StubFactory(), pool, batched_k=2).evaluate(GENOMES, range(5))
     expected = HashFitness("stub").evaluate(GENOMES, range(5))
     assert [r.fitness for r in results] == [r.fitness for r in expected]
     pids = [r.info["worker_pid"] for r in results]

@@ -232,7 +232,7 @@ def test_three_runs_each_on_a_fresh_split_are_averaged():
     assert result.status == "ok" and result.fitness == pytest.approx((0.6 + 0.7 + 0.8) / 3)
     assert [s["run"] for s in result.info["stages"]] == [0, 1, 2]
     with pytest.raises(ValueError, match="one candidate at a time"):
-        SurrogateFitness("inception_003_x3", ds, population=4)
+        SurrogateFitness("inception_003_x3", ds, batched_k=4)
 
 
 def test_fashion_mnist_through_tfds(tmp_path):

@@ -77,7 +77,7 @@ def test_the_registry_names_its_executors_and_their_options():
     with pytest.raises(ValueError, match="unknown executor 'gpu'; executors: local, process, thread, ray"):
         execution.get("gpu")
     process = execution.make_executor("process", batch_size=4, recycle_every=2, time_limit=30, batched_k=3)
-    assert isinstance(process, ProcessExecutor) and process.ask_size == 4 and process.chunk_size == 3
+    assert isinstance(process, ProcessExecutor) and process.ask_size == 4 and process.batched_k == 3
     process.close()
     assert isinstance(execution.make_executor("local", 5), LocalExecutor)
     with pytest.raises(ValueError, match="recycle_every must be >= 1"):

@@ -277,7 +277,7 @@ def test_a_search_with_the_wide_model_journals_as_one_at_a_time(tmp_path):
 
     def journal(population, workdir):
         fitness = SurrogateFitness("convnet_standard", data, scale=0.002, jit_compile=False, threshold_scale=0.0,
-                                   batch_size=32, population=population)  # fmt: skip
+                                   batch_size=32, batched_k=population)  # fmt: skip
         run_search(str(workdir), config, fitness, fitness)
         records, _ = read_journal(str(workdir / "journal.jsonl"))
         return [r for r in records if r["type"] == "finished"]
