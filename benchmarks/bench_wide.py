@@ -13,7 +13,8 @@ small ResNet9v2) cut to `--steps` steps per candidate, on the offline synthetic 
 - `solo`: K = 1, one candidate after another through `train()` (today's solo path);
 - `copies K`: K model copies in one compiled step (`form="copies"`);
 - `wide K`: one wide network (`form="wide"`), in each of `--wide_form`'s forms of
-  `WideModel` ("default": the device's, "split" on a CPU; "split", "grouped", "patches").
+  `WideModel` ("default": the device's, "split_fused" on a CPU; "split", "split_fused",
+  "grouped", "patches").
 
 The first round (K candidates: tracing, compiling) is timed apart; the rate is measured
 over the next 2K candidates (3 for solo). "peak MB/cand" is the process's peak resident

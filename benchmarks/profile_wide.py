@@ -1,7 +1,7 @@
 r"""Where a wide population step's time goes (issue 25): the parts of one training step of
 `WidePopulation` timed apart, on the ConvNet surrogate's recipe (batch 128).
 
-  python benchmarks/profile_wide.py [--k=16] [--form=split,patches] [--jit=false] [--repeat=10]
+  python benchmarks/profile_wide.py [--k=16] [--form=split,split_fused] [--jit=false] [--repeat=10]
 
 Parts (median wall time of `--repeat` calls of each compiled function, after a warm-up):
 - `gather`: the resident stream's batch for one step (`ResidentStream.batches`);
@@ -101,7 +101,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--k", type=int, default=16)
-    parser.add_argument("--form", default="split", help="comma-separated WideModel forms")
+    parser.add_argument("--form", default="split,split_fused", help="comma-separated WideModel forms")
     parser.add_argument("--jit", default="false")
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()

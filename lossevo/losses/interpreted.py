@@ -162,3 +162,36 @@ def interpreted_loss(
     y = smooth_labels(y_true, label_smoothing, "tf")
     out = tf.reduce_sum(interpreted_root_values(ops, args, y, y_pred), axis=-1) * sign
     return out[0] if single else out
+
+
+@tf.function(jit_compile=True)
+def _values_and_gradients(ops, args, sign, y_true, y_pred, label_smoothing):
+    with tf.GradientTape() as tape:
+        tape.watch(y_pred)
+        values = interpreted_loss(ops, args, sign, y_true, y_pred, label_smoothing)
+    return values, tape.gradient(values, y_pred)  # of their sum
+
+
+def interpreted_loss_compiled(ops: tf.Tensor, args: tf.Tensor, sign: tf.Tensor, y_true: tf.Tensor,
+                              y_pred: tf.Tensor, label_smoothing: float = 0.0) -> tf.Tensor:  # fmt: skip
+    """`interpreted_loss` of `G` genomes (`y_pred [G, B, C]`) with its value and its gradient
+    with respect to `y_pred` in one XLA program: a few fused loops instead of the
+    interpreter's many small ops (about 30 ms of a K = 16 ConvNet step on a 2-core CPU). The
+    same values up to rounding (XLA's `exp` and `log` round otherwise than TensorFlow's
+    kernels); each example's loss reads its own row of `y_pred` only, so the gradient is
+    the per-example cotangent times the gradient of the sum. A zero cotangent (an inactive
+    candidate) gives a zero gradient even where the loss is not finite."""
+    y_pred = tf.cast(tf.convert_to_tensor(y_pred), tf.float32)
+    y_true = tf.broadcast_to(tf.cast(tf.convert_to_tensor(y_true), tf.float32), tf.shape(y_pred))
+
+    values, gradients = _values_and_gradients(ops, args, sign, y_true, tf.stop_gradient(y_pred),
+                                              float(label_smoothing))  # fmt: skip
+
+    @tf.custom_gradient
+    def attach(predictions):  # `values` as a function of `y_pred`, with its gradient
+        def grad(cotangent):
+            return tf.math.multiply_no_nan(gradients, cotangent[..., None])
+
+        return tf.identity(values), grad
+
+    return attach(y_pred)

@@ -11,26 +11,29 @@ import contextlib
 import keras
 import tensorflow as tf
 
-FORMS = ("split", "grouped", "patches")  # how a wide model runs its convolutions (`WideModel`)
+FORMS = ("split", "split_fused", "grouped", "patches")  # how a wide model runs (`WideModel`)
+PER_CANDIDATE = ("split", "split_fused")  # the forms that run each candidate on its own tensors
 
 
 def grouped_conv_fast() -> bool:
     """Whether a grouped convolution is one fast kernel here: cuDNN's on a GPU. TensorFlow's
     CPU kernels have no gradient for it and XLA's CPU form is slower than K convolutions,
-    so on a CPU the wide model runs per candidate (`WideModel(form="split")`)."""
+    so on a CPU the wide model runs per candidate (`WideModel(form="split_fused")`)."""
     return bool(tf.config.list_logical_devices("GPU"))
 
 
 def default_form() -> str:
     """The form a wide model takes unless told (measured, `benchmarks/profile_wide.py`): on a
-    GPU one grouped cuDNN convolution ("grouped"); on a CPU "split", the candidates' own
-    convolutions, which is also the form whose candidates equal their solo models bit for
-    bit. "patches" (patches and one batched matmul) has CPU gradients but is slower there
-    (extracting the patches costs more than the K convolutions); the device check measures
-    it against "grouped" on a GPU. TensorFlow's CPU grouped convolution has gradients but
-    lets a NaN candidate reach the others (`benchmarks/device_check.py --tiny`): "grouped"
-    is for GPUs only."""
-    return "grouped" if grouped_conv_fast() else "split"
+    GPU one grouped cuDNN convolution ("grouped"); on a CPU "split_fused": the candidates' own
+    convolutions, each BatchNorm one fused kernel per candidate and a leaner swish gradient
+    (a ConvNet step at K = 16 in about 0.75 of "split"'s time). "split" runs each candidate
+    with its solo model's ops, so its candidates equal their solo runs bit for bit; the other
+    forms agree with them up to rounding. "patches" (patches and one batched matmul) has CPU
+    gradients but is slower there (extracting the patches costs more than the K
+    convolutions); the device check measures it against "grouped" on a GPU. TensorFlow's CPU
+    grouped convolution has gradients but lets a NaN candidate reach the others
+    (`benchmarks/device_check.py --tiny`): "grouped" is for GPUs only."""
+    return "grouped" if grouped_conv_fast() else "split_fused"
 
 
 def resolve_form(form: str | None = None, split: bool | None = None) -> str:
@@ -57,7 +60,7 @@ class WideConv(keras.layers.Layer):
 
     @property
     def split(self) -> bool:
-        return self.form == "split"
+        return self.form in PER_CANDIDATE
 
     def build(self, input_shape):
         shape = (*self.kernel_size, int(input_shape[-1]) // self.k, self.k * self.filters)  # built on K·in
@@ -192,23 +195,25 @@ def each_candidate(scopes: list | None, fn, *columns: list) -> list:
 
 
 def batch_norm_split(layer: keras.layers.BatchNormalization, xs: list, scopes: list | None,
-                      training: bool) -> list:  # fmt: skip
+                      training: bool, fused: bool = False) -> list:  # fmt: skip
     """The wide BatchNorm `layer` (K·C channels) on candidate k's `xs[k]` `[..., C]` as a solo
     `BatchNormalization` of C channels computes it (`BatchNormalization.call`): moments over
-    each candidate's own tensor, the same moving-average update, `ops.batch_normalization`."""
+    each candidate's own tensor, the same moving-average update, `ops.batch_normalization`.
+    `fused` (training on `[B, H, W, C]`): one fused kernel per candidate instead, the same
+    values up to rounding (the "split_fused" form)."""
     k = len(xs)
 
     def parts(v):
         return tf.split(tf.cast(v, xs[0].dtype), k) if v is not None else [None] * k
 
     gammas, betas = parts(layer.gamma if layer.scale else None), parts(layer.beta if layer.center else None)
+    if training and layer.trainable and fused and xs[0].shape.rank == 4:
+        out = each_candidate(scopes, lambda x, g, b: _fused_moments(layer, x, g, b), xs, gammas, betas)
+        _update_moving(layer, tf.concat([m for _, m, _ in out], 0), tf.concat([v for _, _, v in out], 0))
+        return [y for y, _, _ in out]
     if training and layer.trainable:
         moments = each_candidate(scopes, lambda x: keras.ops.moments(x, axes=layer._reduction_axes), xs)
-        mean, variance = tf.concat([m for m, _ in moments], 0), tf.concat([v for _, v in moments], 0)
-        moving_mean = tf.cast(layer.moving_mean, mean.dtype)
-        moving_variance = tf.cast(layer.moving_variance, mean.dtype)
-        layer.moving_mean.assign(moving_mean * layer.momentum + mean * (1.0 - layer.momentum))
-        layer.moving_variance.assign(moving_variance * layer.momentum + variance * (1.0 - layer.momentum))
+        _update_moving(layer, tf.concat([m for m, _ in moments], 0), tf.concat([v for _, v in moments], 0))
     else:
         moments = list(zip(parts(layer.moving_mean), parts(layer.moving_variance), strict=True))
 
@@ -226,16 +231,39 @@ def batch_norm_fused(layer: keras.layers.BatchNormalization, x, training: bool):
     Three to four times faster on a CPU than Keras' moments and normalization over K·C channels."""
     if not (training and layer.trainable) or x.shape.rank != 4:
         return layer(x, training=training)
+    y, mean, variance = _fused_moments(layer, x, layer.gamma if layer.scale else None,
+                                       layer.beta if layer.center else None)  # fmt: skip
+    _update_moving(layer, mean, variance)
+    return y
+
+
+def _fused_moments(layer: keras.layers.BatchNormalization, x, gamma, beta) -> tuple:
+    """Training-mode BatchNorm of `x` `[B, H, W, C]` in one fused kernel: the output, the batch
+    mean and its biased variance (as Keras keeps it; the kernel returns the unbiased one)."""
     channels = x.shape[-1]
-    gamma = tf.cast(layer.gamma, tf.float32) if layer.scale else tf.ones([channels])
-    beta = tf.cast(layer.beta, tf.float32) if layer.center else tf.zeros([channels])
+    gamma = tf.cast(gamma, tf.float32) if gamma is not None else tf.ones([channels])
+    beta = tf.cast(beta, tf.float32) if beta is not None else tf.zeros([channels])
     y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
         x, gamma, beta, epsilon=layer.epsilon, is_training=True
     )
     n = tf.cast(tf.size(x) // channels, variance.dtype)
-    variance = (
-        variance * (n - 1.0) / n
-    )  # the kernel returns the unbiased variance; Keras keeps the biased one
+    return y, mean, variance * (n - 1.0) / n
+
+
+def _update_moving(layer: keras.layers.BatchNormalization, mean, variance) -> None:
+    """`BatchNormalization`'s moving averages of the batch's moments (all K·C channels at once)."""
     for var, value in ((layer.moving_mean, mean), (layer.moving_variance, variance)):
         var.assign(tf.cast(var, value.dtype) * layer.momentum + value * (1.0 - layer.momentum))
-    return y
+
+
+@tf.custom_gradient
+def swish(x):
+    """`x · sigmoid(x)`, Keras' swish, with a leaner gradient: the sigmoid kept from the forward
+    pass and its derivative one fused op (`SigmoidGrad`) instead of TensorFlow's recomputation;
+    the same values up to rounding (the "split_fused" form's swish)."""
+    s = tf.sigmoid(x)
+
+    def grad(dy):
+        return dy * s + tf.raw_ops.SigmoidGrad(y=s, dy=dy * x)
+
+    return x * s, grad

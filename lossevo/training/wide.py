@@ -15,19 +15,21 @@ frozen: its weights, BatchNorm statistics and moments are restored element-wise 
 select, so nothing of it, NaN included, reaches the others. Each candidate draws its solo
 run's dropout masks.
 
-In the per-candidate form (`form="split"`, the CPU default; `WideModel`'s `form`: "split",
-"grouped" or "patches", None for the device's default) a candidate's step is its solo
-`fit` step bit for bit: the same ops on its own tensors, with the names that make Grappler
-sum its gradients in the same order (`WideModel.layer_call`); weights, BatchNorm
-statistics and every epoch's validation accuracy then equal the solo run's exactly. This matters beyond rounding: a
-convolution bias followed by BatchNorm has a true gradient of zero, so its computed
-gradient is rounding noise (about 1e-7, near Adam's ε), which Adam turns into steps of
-about the learning rate with a sign the rounding picks; training-mode BatchNorm cancels the
-bias, but its moving mean lags it, so another rounding gives another validation accuracy
-(the ConvNet surrogate, K = 4, 400 steps: up to 26 of 5,000 images) with the same training
-accuracy. The wide forms ("grouped", the GPU default: one grouped convolution; "patches":
-patches and one batched matmul; both with one fused BatchNorm over K·C channels) round
-otherwise, so there a validation accuracy can differ by as much.
+In the exact per-candidate form (`form="split"`; `WideModel`'s `form`: "split",
+"split_fused", "grouped" or "patches", None for the device's default) a candidate's step is
+its solo `fit` step bit for bit: the same ops on its own tensors, with the names that make
+Grappler sum its gradients in the same order (`WideModel.layer_call`); weights, BatchNorm
+statistics and every epoch's validation accuracy then equal the solo run's exactly. This
+matters beyond rounding: a convolution bias followed by BatchNorm has a true gradient of
+zero, so its computed gradient is rounding noise (about 1e-7, near Adam's ε), which Adam
+turns into steps of about the learning rate with a sign the rounding picks; training-mode
+BatchNorm cancels the bias, but its moving mean lags it, so another rounding gives another
+validation accuracy (the ConvNet surrogate, K = 4, 400 steps: up to 26 of 5,000 images) with
+the same training accuracy. The other forms ("split_fused", the CPU default: fused
+BatchNorm kernels per candidate; "grouped", the GPU default: one grouped convolution;
+"patches": patches and one batched matmul; the last two with one fused BatchNorm over K·C
+channels) round otherwise, so there a validation accuracy can differ by as much: as a
+solo run on another device or library version would.
 
 Nothing traced depends on which genomes are loaded (`trace_counts`).
 """
@@ -38,7 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lossevo.losses.interpreted import interpreted_loss
+from lossevo.losses.interpreted import interpreted_loss, interpreted_loss_compiled
 from lossevo.models import get as get_model
 from lossevo.models.wide import WIDE_MODELS, WideModel
 from lossevo.space.protocol import Genome
@@ -79,9 +81,14 @@ class WidePopulation(PopulationBase):
         self.image_size = image_size
         self.net = WideModel(self._build(0), population, form=form)
         self.weights = self.net.trainable_variables
+        # the exact form's loss is the solo step's ops; the others' one XLA program (rounds otherwise)
+        self._loss = interpreted_loss if self.net.form == "split" else interpreted_loss_compiled
         self.statistics = self.net.statistics  # BatchNorm's moving means and variances
-        self.m = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.weights]
-        self.v = [tf.Variable(tf.zeros_like(v), trainable=False) for v in self.weights]
+        # Adam's moments as one vector over all weights (`WideModel.owners`: each element's candidate)
+        self._owner = tf.constant(self.net.owners(self.weights))
+        self._sizes = [int(np.prod(v.shape)) for v in self.weights]
+        self.m = tf.Variable(tf.zeros([sum(self._sizes)]), trainable=False, name="adam_m")
+        self.v = tf.Variable(tf.zeros([sum(self._sizes)]), trainable=False, name="adam_v")
         self.steps = tf.Variable(np.zeros(population, np.float32), trainable=False, name="steps")
         self.schedule = make_schedule(recipe)
         self._init_slots(population)
@@ -101,12 +108,19 @@ class WidePopulation(PopulationBase):
         solo = self._build(seed)
         self.net.load(slot, solo)
         del solo
-        one = self.net.spread(tf.one_hot(slot, self.population, on_value=True, off_value=False))
-        for moments in (self.m, self.v):
-            for var, moment in zip(self.weights, moments, strict=True):
-                moment.assign(tf.where(one[id(var)], 0.0, moment))
+        fresh = tf.equal(self._owner, slot)
+        for moment in (self.m, self.v):
+            moment.assign(tf.where(fresh, 0.0, moment))
         self.steps[slot].assign(0.0)
         self._load_code(slot, genome)
+
+    def moments(self, var: tf.Variable) -> tuple[np.ndarray, np.ndarray]:
+        """Adam's first and second moments of the weight `var`, in its shape."""
+        i = next(i for i, w in enumerate(self.weights) if w is var)
+        start = sum(self._sizes[:i])
+        return tuple(
+            np.reshape(m.numpy()[start : start + self._sizes[i]], var.shape) for m in (self.m, self.v)
+        )
 
     def slot_weights(self, slot: int) -> list[np.ndarray]:
         """Candidate `slot`'s weights in its solo model's order."""
@@ -128,22 +142,26 @@ class WidePopulation(PopulationBase):
         with tf.GradientTape() as tape:
             preds = self.net(self._inputs(x), training=True)  # [K, B, classes]
             targets = y if y.shape[0] > 1 else tf.broadcast_to(y, preds.shape)
-            values = interpreted_loss(self.ops, self.args, self.sign, targets, preds, self.label_smoothing)
+            values = self._loss(self.ops, self.args, self.sign, targets, preds, self.label_smoothing)
             losses = tf.math.divide_no_nan(tf.reduce_sum(values, -1), float(batch))  # Keras' reduction
             total = tf.reduce_sum(tf.where(active, losses, 0.0))
         grads = tape.gradient(total, self.weights)
         lr = tf.cast(self.schedule(self.steps), tf.float32)  # each candidate's own step
         step = self.steps + 1.0
         alpha = lr * tf.sqrt(1.0 - tf.pow(BETA_2, step)) / (1.0 - tf.pow(BETA_1, step))
-        keep, rate = self.net.spread(active), self.net.spread(alpha)
-        for var, grad, m, v in zip(self.weights, grads, self.m, self.v, strict=True):
-            on = keep[id(var)]
-            new_m = m + (grad - m) * (1.0 - BETA_1)
-            new_v = v + (tf.square(grad) - v) * (1.0 - BETA_2)
-            new_var = var - (new_m * rate[id(var)]) / (tf.sqrt(new_v) + EPSILON)
-            m.assign(tf.where(on, new_m, m))
-            v.assign(tf.where(on, new_v, v))
-            var.assign(tf.where(on, new_var, var))
+        # One Adam over all weights as one vector: element-wise, so K independent Adams, each
+        # element stepped by its candidate's rate and frozen with it (few ops, whatever K).
+        on, rate = tf.gather(active, self._owner), tf.gather(alpha, self._owner)
+        grad = tf.concat([tf.reshape(g, [-1]) for g in grads], 0)
+        flat = tf.concat([tf.reshape(w, [-1]) for w in self.weights], 0)
+        new_m = self.m + (grad - self.m) * (1.0 - BETA_1)
+        new_v = self.v + (tf.square(grad) - self.v) * (1.0 - BETA_2)
+        new_flat = tf.where(on, flat - (new_m * rate) / (tf.sqrt(new_v) + EPSILON), flat)
+        self.m.assign(tf.where(on, new_m, self.m))
+        self.v.assign(tf.where(on, new_v, self.v))
+        for var, value in zip(self.weights, tf.split(new_flat, self._sizes), strict=True):
+            var.assign(tf.reshape(value, var.shape))
+        keep = self.net.spread(active)
         for var, old in zip(self.statistics, statistics, strict=True):
             var.assign(tf.where(keep[id(var)], var, old))
         self.steps.assign(tf.where(active, step, self.steps))

@@ -6,7 +6,14 @@ import pytest
 import tensorflow as tf
 
 from lossevo.losses import catalog, evolved_loss
-from lossevo.losses.interpreted import NUM_OPS, encode, encode_batch, interpreted_loss, op_code
+from lossevo.losses.interpreted import (
+    NUM_OPS,
+    encode,
+    encode_batch,
+    interpreted_loss,
+    interpreted_loss_compiled,
+    op_code,
+)
 from lossevo.space.graph import BINARY_OPS, UNARY_OPS, make
 from lossevo.space.graph.sampling import sample_population
 
@@ -87,6 +94,34 @@ def test_random_genomes_batched_and_under_xla():
     np.testing.assert_allclose(compiled(reversed_code.ops, reversed_code.args, reversed_code.sign, stacked),
                                expected[::-1], rtol=1e-5, atol=1e-5)  # fmt: skip
     assert compiled.experimental_get_tracing_count() == 1  # new genomes, same program
+
+
+@pytest.mark.slow  # XLA compiles the interpreter: about 10 s
+def test_the_compiled_loss_has_the_interpreters_values_and_gradients():
+    """One XLA program for the loss and its gradient (the wide model's fast forms): the
+    interpreter's values and per-example gradients up to rounding, for any cotangent; a zero
+    cotangent (an inactive candidate) gives a zero gradient even where the loss is infinite."""
+    infinite = make({"h0": ("div", "y_hat", "y"), "root": ("exp", "h0")})  # exp(ŷ/ε) where y = 0
+    genomes = [*sample_population(5, np.random.default_rng(3)), infinite]
+    code = encode_batch(genomes)
+    y, p = _inputs(5)
+    stacked = tf.stack([p] * len(genomes))
+    cotangent = tf.constant([[1.0], [2.0], [-1.0], [0.5], [3.0], [0.0]]) * tf.ones([1, p.shape[0]])
+
+    def value_and_grad(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(stacked)
+            values = fn(code.ops, code.args, code.sign, y, stacked)
+        return values.numpy(), tape.gradient(values, stacked, output_gradients=cotangent).numpy()
+
+    (got, got_grad), (want, want_grad) = (
+        value_and_grad(interpreted_loss_compiled),
+        value_and_grad(interpreted_loss),
+    )
+    assert not np.isfinite(want[-1]).any() and not np.isfinite(want_grad[-1]).all()
+    np.testing.assert_allclose(got[:-1], want[:-1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got_grad[:-1], want_grad[:-1], rtol=1e-4, atol=1e-4)
+    assert (got_grad[-1] == 0).all()
 
 
 def test_encoding_layout():

@@ -1,8 +1,9 @@
-"""The wide model's convolution forms (`WideModel(form=...)`): "patches" (patches times the
-kernels in one batched matmul, gradients on a CPU) computes what "split" (each candidate's
-own convolution, its solo model bit for bit: tests/training/test_wide.py) computes, up to
-rounding — forward, gradients and training steps — keeps inactive and NaN candidates
-isolated and is traced once across refills."""
+"""The wide model's forms (`WideModel(form=...)`): "patches" (patches times the kernels in
+one batched matmul, gradients on a CPU) and "split_fused" (each candidate's own convolution,
+fused BatchNorm kernels, a leaner swish gradient; the CPU default) compute what "split"
+(each candidate with its solo model's ops, bit for bit: tests/training/test_wide.py)
+computes, up to rounding — forward, gradients and training steps — keep inactive and NaN
+candidates isolated and are traced once across refills."""
 
 import dataclasses
 
@@ -18,9 +19,11 @@ from lossevo.models.wide_layers import (
     FORMS,
     WideConv,
     batch_norm_fused,
+    batch_norm_split,
     default_form,
     grouped_conv_fast,
     resolve_form,
+    swish,
 )
 from lossevo.training import recipes
 from lossevo.training.trainer import make_trainer
@@ -47,10 +50,10 @@ def _close(got, want, rel=1e-5, floor=0.0):
 
 
 def test_forms_are_named_and_the_default_is_the_devices():
-    assert FORMS == ("split", "grouped", "patches")
+    assert FORMS == ("split", "split_fused", "grouped", "patches")
     assert resolve_form(None, True) == "split" and resolve_form(None, False) == "grouped"
     assert resolve_form("patches", True) == "patches"  # `form` wins over the older `split`
-    assert default_form() == ("grouped" if grouped_conv_fast() else "split")
+    assert default_form() == ("grouped" if grouped_conv_fast() else "split_fused")
     with pytest.raises(ValueError, match="form must be one of"):
         resolve_form("im2col")
 
@@ -89,10 +92,52 @@ def test_the_fused_batch_norm_of_the_wide_forms_is_keras_batch_norm():
     _close(batch_norm_fused(fused, x, training=False), plain(x, training=False))
 
 
+def test_the_fused_per_candidate_batch_norm_is_each_candidates_keras_batch_norm():
+    """ "split_fused": candidate k's C channels of a wide BatchNorm normalise its own tensor
+    as a solo `BatchNormalization` of C channels does, moving averages included."""
+    rng = np.random.default_rng(2)
+    xs = [tf.constant(rng.normal(k, 1.0 + k, size=(4, 5, 5, 3)).astype(np.float32)) for k in range(2)]
+    wide = keras.layers.BatchNormalization(momentum=0.7)
+    wide.build((None, 5, 5, 6))
+    wide.gamma.assign(rng.uniform(0.5, 2.0, 6).astype(np.float32))
+    wide.beta.assign(rng.normal(size=6).astype(np.float32))
+    got = batch_norm_split(wide, xs, None, training=True, fused=True)
+    for k, x in enumerate(xs):
+        solo = keras.layers.BatchNormalization(momentum=0.7)
+        solo.build(x.shape)
+        solo.gamma.assign(wide.gamma[3 * k : 3 * k + 3])
+        solo.beta.assign(wide.beta[3 * k : 3 * k + 3])
+        _close(got[k], solo(x, training=True))
+        _close(wide.moving_mean[3 * k : 3 * k + 3], solo.moving_mean.numpy())
+        _close(wide.moving_variance[3 * k : 3 * k + 3], solo.moving_variance.numpy())
+
+
+def test_the_lean_swish_is_keras_swish_with_its_gradient():
+    x = tf.constant(np.linspace(-30.0, 30.0, 61, dtype=np.float32))  # saturated ends included
+    cotangent = tf.range(61, dtype=tf.float32)
+
+    def value_and_grad(fn):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return y.numpy(), tape.gradient(y, x, output_gradients=cotangent).numpy()
+
+    (got, got_grad), (want, want_grad) = value_and_grad(swish), value_and_grad(keras.activations.swish)
+    _close(got, want, rel=1e-6)
+    np.testing.assert_allclose(got_grad, want_grad, rtol=1e-5, atol=1e-6)
+    assert got_grad[30] == pytest.approx(0.5 * 30)  # swish'(0) = 1/2, times the cotangent 30
+
+
+@pytest.mark.parametrize("form", ["patches", "split_fused"])
 @pytest.mark.parametrize("model", ["convnet", "resnet9v2_small"])
-def test_the_patches_form_computes_the_split_forms_outputs_and_gradients(model):
-    split, patches = _wide(model, 2, "split"), _wide(model, 2, "patches")
-    assert (split.form, split.split, patches.form, patches.split) == ("split", True, "patches", False)
+def test_the_fast_forms_compute_the_split_forms_outputs_and_gradients(model, form):
+    split, patches = _wide(model, 2, "split"), _wide(model, 2, form)
+    assert (split.form, split.split, patches.form, patches.split) == (
+        "split",
+        True,
+        form,
+        form == "split_fused",
+    )
     rng = np.random.default_rng(0)
     for x in (rng.uniform(size=(BATCH, 32, 32, 3)), rng.uniform(size=(BATCH, 32, 32, 6))):  # shared, own
         x = tf.constant(x.astype(np.float32))
@@ -137,12 +182,13 @@ def _trained(form, recipe, third, steps=3):
 
 
 @pytest.mark.slow
-def test_patches_training_follows_the_split_form_and_isolates_nan_candidates(recipe):
+@pytest.mark.parametrize("form", ["patches", "split_fused"])
+def test_fast_forms_training_follows_the_split_form_and_isolates_nan_candidates(recipe, form):
     """A few steps of each form from the same start: the same losses and weights up to
     rounding (the conv biases before BatchNorm step by Adam on rounding noise: up to the
     learning rate per step), and the NaN candidate reaches neither."""
-    patches, split = _trained("patches", recipe, catalog.C1), _trained("split", recipe, catalog.C1)
-    assert patches.net.form == "patches"
+    patches, split = _trained(form, recipe, catalog.C1), _trained("split", recipe, catalog.C1)
+    assert patches.net.form == form
     assert patches.nonfinite.numpy().tolist() == [False, False, True]
     assert patches.active.numpy().tolist() == [True, False, False]
     np.testing.assert_allclose(
@@ -154,8 +200,9 @@ def test_patches_training_follows_the_split_form_and_isolates_nan_candidates(rec
 
 
 @pytest.mark.slow
-def test_patches_refills_do_not_retrace(recipe):
-    population = _trained("patches", recipe, catalog.CROSS_ENTROPY, steps=1)
+@pytest.mark.parametrize("form", ["patches", "split_fused"])
+def test_fast_forms_refills_do_not_retrace(recipe, form):
+    population = _trained(form, recipe, catalog.CROSS_ENTROPY, steps=1)
     population.assign(1, catalog.A2, 9)  # refills: new genomes and weights, same traced step
     population.assign(2, catalog.BESSEL, 10)
     x = tf.zeros((1, BATCH, 32, 32, 3))  # a batch all share: the other input shape is its own trace
