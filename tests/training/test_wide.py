@@ -206,6 +206,27 @@ def test_a_wide_candidates_fitness_is_its_solo_fitness_at_the_surrogates_validat
         _assert_follows_solo(run, solo, 20 * surrogate.batch_size, num_validation)
 
 
+def test_adams_flat_moments_follow_each_weights_candidates(recipe):
+    """One Adam over all weights as one vector: each element's candidate (`owners`) is the
+    one `spread` gives it, and a refill zeroes that candidate's moments and no other's."""
+    population = WidePopulation("convnet", 10, recipe, 3, jit_compile=False)
+    owners = population.net.owners(population.weights)
+    spread = population.net.spread(tf.range(3))
+    want = [np.broadcast_to(spread[id(w)].numpy(), w.shape).reshape(-1) for w in population.weights]
+    np.testing.assert_array_equal(owners, np.concatenate(want))
+    assert owners.shape == population.m.shape and set(np.unique(owners)) == {0, 1, 2}
+    population.m.assign(tf.ones_like(population.m))
+    population.v.assign(tf.fill(population.v.shape, 2.0))
+    population.assign(1, catalog.A2, 5)
+    m, v = population.m.numpy(), population.v.numpy()
+    assert (m[owners == 1] == 0).all() and (v[owners == 1] == 0).all()
+    assert (m[owners != 1] == 1).all() and (v[owners != 1] == 2).all()
+    for w in population.weights:
+        first, second = population.moments(w)
+        assert first.shape == second.shape == tuple(w.shape)
+        np.testing.assert_array_equal(first == 0, np.broadcast_to(spread[id(w)].numpy(), w.shape) == 1)
+
+
 def _slot_part(net, layer, value, slot):
     """Candidate `slot`'s part of a value laid out as `layer`'s weights are."""
     n = value.shape[-1] // net.k
