@@ -253,14 +253,8 @@ class WideModel(keras.layers.Layer):
 
     def owners(self, variables: list) -> np.ndarray:
         """The candidate owning each element of `variables` (of this model), flattened in
-        order and concatenated: int32 `[Σ sizes]` (one Adam over all weights as one vector)."""
-        axis = {id(v): self.candidate_axis(layer) for layer in self.wide_layers for v in layer.weights}
-        parts = []
-        for v in variables:
-            shape = tuple(v.shape)
-            if axis[id(v)] == 0:
-                owner = np.broadcast_to(np.arange(self.k).reshape([self.k] + [1] * (len(shape) - 1)), shape)
-            else:
-                owner = np.broadcast_to(np.repeat(np.arange(self.k), shape[-1] // self.k), shape)
-            parts.append(owner.reshape(-1))
+        order and concatenated: int32 `[Σ sizes]` (one Adam over all weights as one vector);
+        `spread` of the candidate indices, so the layout rule is spread's."""
+        index = self.spread(tf.range(self.k, dtype=tf.int32))
+        parts = [np.broadcast_to(index[id(v)].numpy(), tuple(v.shape)).reshape(-1) for v in variables]
         return np.concatenate(parts).astype(np.int32)
