@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 SCRIPT = os.path.join(ROOT, "experiments", "evolve.py")
 STUB = ["--fitness=stub", "--initial_fitness=stub", "--population=6", "--initial_size=14", "--tournament=3",
-        "--iterations=25", "--stub_delay=0.3", "--seed=11"]  # fmt: skip
+        "--iterations=25", "--stub_delay=0.05", "--seed=11"]  # fmt: skip
 
 
 def _cmd(workdir, *args):
@@ -32,17 +32,33 @@ def _finished(workdir):
     return out
 
 
+def _lines(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 @pytest.mark.launcher
 def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tmp_path):
     ref = tmp_path / "ref"
     done = subprocess.run(_cmd(ref, *STUB), env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
+    # Kill points by the run's progress (lines of the journal), not by the clock, so that a
+    # slow start-up on a busy machine does not move them: four distinct points through the
+    # run, each a random moment into the evaluation that follows its journal line.
     rng = random.Random(0)
+    total = _lines(ref / "journal.jsonl")
+    points = sorted(rng.sample(range(8, total - 8, 3), 4))
     run = tmp_path / "killed"
     kills = 0
-    for _ in range(12):
+    for point in points:
         proc = subprocess.Popen(_cmd(run, *STUB), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(4.5, 8.0))  # start-up takes ~3-4 s; evaluations 0.3 s each
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and _lines(run / "journal.jsonl") < point and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.05))  # evaluations take 0.05 s each
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -94,7 +110,7 @@ def test_corrupt_run_directory_names_the_file(tmp_path):
 @pytest.mark.launcher
 def test_small_real_search_beats_a_random_genome(tmp_path):
     run = tmp_path / "real"
-    args = ["--small", "--population=4", "--initial_size=8", "--iterations=3", "--synthetic_train=1500",
+    args = ["--small", "--population=4", "--initial_size=8", "--iterations=2", "--synthetic_train=1500",
             "--batched_k=4", "--scale=0.05"]  # four at a time, as one wide ConvNet  # fmt: skip
     out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=1200)
     assert out.returncode == 0, out.stderr[-3000:]
@@ -133,7 +149,7 @@ def test_tree_search_with_the_stub_fitness(tmp_path):
 def test_ray_executor_from_the_launcher(tmp_path):
     pytest.importorskip("ray")
     run = tmp_path / "ray"
-    args = [*STUB[:2], "--population=2", "--initial_size=3", "--tournament=2", "--iterations=1",
+    args = [*STUB[:2], "--population=2", "--initial_size=2", "--tournament=2", "--iterations=1",
             "--executor=ray", "--max_in_flight=2"]  # fmt: skip
     out = subprocess.run(_cmd(run, *args), env=ENV, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
